@@ -1,0 +1,165 @@
+"""The poller's manners: cadence, one request at a time, the 1 s floor, backoff, recovery.
+
+A fake client answers from a script; a ScaledClock runs poll-time 100x faster than real time,
+so a simulated quarter hour takes a few real seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from twc_tui.core.client import ChargerError, Unreachable
+from twc_tui.core.clock import ScaledClock
+from twc_tui.core.poller import ChargerPoller, PollEvent, PollFailure, PollSettings, PollSuccess
+
+SPEED = 100.0
+
+
+class FakeClient:
+    """Answers like a charger; ``down`` makes every request fail."""
+
+    def __init__(self, clock: ScaledClock, plugged: bool = True) -> None:
+        self.clock = clock
+        self.plugged = plugged
+        self.down = False
+        self.boom = False
+        self.calls: list[tuple[float, str]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    async def fetch(self, endpoint: str) -> dict[str, Any]:
+        self.calls.append((self.clock.monotonic(), endpoint))
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await self.clock.sleep(0.05)
+            if self.boom:
+                raise RuntimeError("a bug in parsing")
+            if self.down:
+                raise Unreachable("connection refused by 127.0.0.1:9", endpoint=endpoint)
+            if endpoint == "vitals":
+                return {"vehicle_connected": self.plugged, "uptime_s": 100, "evse_state": 11}
+            return {}
+        finally:
+            self.in_flight -= 1
+
+    def times(self, endpoint: str) -> list[float]:
+        return [t for t, e in self.calls if e == endpoint]
+
+
+async def run_for(poller: ChargerPoller, seconds: float) -> None:
+    task = asyncio.create_task(poller.run())
+    await asyncio.sleep(seconds / SPEED)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+def make(plugged: bool = True, **settings: Any) -> tuple[ChargerPoller, FakeClient, list[PollEvent]]:
+    clock = ScaledClock(SPEED)
+    client = FakeClient(clock, plugged)
+    events: list[PollEvent] = []
+    poller = ChargerPoller("c1", client, events.append, PollSettings(**settings), clock=clock)  # type: ignore[arg-type]
+    return poller, client, events
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
+
+
+async def test_cadence_while_plugged() -> None:
+    poller, client, events = make(plugged=True)
+    await run_for(poller, 130)
+    counts = Counter(e for _, e in client.calls)
+    assert counts["version"] == 1
+    assert 2 <= counts["lifetime"] <= 3  # at start, 60 s, 120 s
+    assert 4 <= counts["wifi_status"] <= 5
+    assert 100 <= counts["vitals"] <= 130
+    assert client.max_in_flight == 1
+    assert all(isinstance(e, PollSuccess) for e in events)
+
+
+async def test_idle_vitals_every_five_seconds() -> None:
+    poller, client, _ = make(plugged=False)
+    await run_for(poller, 60)
+    vitals_gaps = gaps(client.times("vitals"))
+    assert vitals_gaps and all(4.9 <= g <= 6.0 for g in vitals_gaps)
+
+
+async def test_floor_holds_even_when_refresh_is_spammed() -> None:
+    poller, client, _ = make(plugged=True)
+    task = asyncio.create_task(poller.run())
+    for _ in range(200):
+        poller.refresh()
+        await asyncio.sleep(0.1 / SPEED)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for endpoint in ("vitals", "lifetime", "wifi_status", "version"):
+        assert all(g >= 0.99 for g in gaps(client.times(endpoint))), endpoint
+    assert client.max_in_flight == 1
+
+
+async def test_backoff_grows_and_caps_at_sixty_seconds() -> None:
+    poller, client, events = make(plugged=True)
+    client.down = True
+    await run_for(poller, 900)
+    assert {e for _, e in client.calls} == {"vitals"}  # a failing charger is only probed
+    vitals_gaps = gaps(client.times("vitals"))
+    assert vitals_gaps[0] == pytest.approx(1.05, abs=0.2)
+    assert vitals_gaps[1] == pytest.approx(1.65, abs=0.2)
+    assert max(vitals_gaps) <= 60.5
+    assert vitals_gaps[-1] == pytest.approx(60.05, abs=0.5)
+    failures = [e for e in events if isinstance(e, PollFailure)]
+    assert [f.offline for f in failures[:4]] == [False, False, True, True]
+    assert "connection refused" in str(failures[0].error)
+
+
+async def test_recovery_fetches_everything_at_once() -> None:
+    poller, client, events = make(plugged=True)
+    client.down = True
+    task = asyncio.create_task(poller.run())
+    await asyncio.sleep(20 / SPEED)
+    client.down = False
+    recovered_at = client.clock.monotonic()
+    await asyncio.sleep(65 / SPEED)  # the backoff step in force may be up to ~6.5 s
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    first_ok = next(
+        t for t, e in client.calls if e == "vitals" and t > recovered_at
+    )
+    after = [e for t, e in client.calls if first_ok <= t <= first_ok + 1.5]
+    assert {"lifetime", "wifi_status", "version"} <= set(after)
+    assert first_ok - recovered_at < 7.0  # within one backoff step
+
+
+async def test_session_end_triggers_lifetime() -> None:
+    poller, client, _ = make(plugged=True)
+    task = asyncio.create_task(poller.run())
+    await asyncio.sleep(10 / SPEED)
+    client.plugged = False
+    unplugged = client.clock.monotonic()
+    await asyncio.sleep(5 / SPEED)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert any(t > unplugged for t in client.times("lifetime"))
+
+
+async def test_unexpected_exception_is_a_failure_not_a_crash() -> None:
+    poller, client, events = make(plugged=True)
+    client.boom = True
+    await run_for(poller, 10)
+    failures = [e for e in events if isinstance(e, PollFailure)]
+    assert failures and isinstance(failures[0].error, ChargerError)
+    assert "a bug in parsing" in str(failures[0].error)
+
+
+def test_settings_refuse_polling_faster_than_once_per_second() -> None:
+    with pytest.raises(ValueError, match="at least 1 s"):
+        PollSettings(vitals_active_s=0.5)

@@ -1,0 +1,238 @@
+"""``twc-tui [HOST ...]``: the full-screen monitor, or ``--demo`` with simulated chargers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import locale
+import os
+import sys
+import threading
+from collections.abc import Callable
+
+from twc_tui import __version__
+from twc_tui.core.config import (
+    ChargerConfig,
+    ConfigError,
+    Settings,
+    default_config_path,
+    load_settings,
+    parse_target,
+)
+
+DEMO_SPEED = 20.0
+"""Simulated seconds per real second in the demo: a plug-in, a charge and a derate within
+a minute or two."""
+
+EPILOG = """\
+examples:
+  twc-tui --demo                      simulated chargers, no hardware needed
+  twc-tui 192.168.1.50                one charger
+  twc-tui 192.168.1.50=Garage 192.168.1.51:80=Driveway
+  twc-tui                             the chargers in the config file
+  twc-tui status 192.168.1.50         a one-shot report (see twc-tui status --help)
+
+other commands: status, config, discover, simulate, record, sessions, export
+"""
+
+NO_HOSTS = """\
+twc-tui: no chargers to monitor. Try one of:
+  twc-tui HOST                   monitor the Wall Connector at HOST (its IP address)
+  twc-tui --demo                 watch simulated chargers, no hardware needed
+  twc-tui discover 192.168.1.0/24  find Wall Connectors on your network
+  twc-tui config init            write a config file listing your chargers"""
+
+
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"{value:g} s is too fast: the charger's web server must not be polled more than "
+            "once per second"
+        )
+    return value
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0.1 <= value <= 120:
+        raise argparse.ArgumentTypeError(f"timeout must be between 0.1 and 120 s, not {value:g}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="twc-tui",
+        description="A terminal monitor for Tesla Wall Connector Gen 3 chargers.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("hosts", nargs="*", metavar="HOST[:PORT][=NAME]",
+                        help="chargers to monitor (default: those in the config file)")
+    parser.add_argument("--demo", action="store_true",
+                        help="monitor three simulated chargers started in-process")
+    parser.add_argument("--config", metavar="PATH", help="config file (default: %(default)s)",
+                        default=None)
+    parser.add_argument("--interval", type=_interval, metavar="S",
+                        help="vitals cadence while a vehicle is connected (default 1 s, min 1)")
+    parser.add_argument("--idle-interval", type=_interval, metavar="S",
+                        help="vitals cadence with nothing plugged in (default 5 s, min 1)")
+    parser.add_argument("--timeout", type=_timeout, metavar="S",
+                        help="connect timeout (default 5 s); reads wait 3x as long")
+    parser.add_argument("--phase-mode", choices=("auto", "split", "three"),
+                        help="override every charger's phase mode for power")
+    parser.add_argument("--range", choices=("5m", "1h", "24h"), help="initial chart range")
+    parser.add_argument("--theme", help="a Textual theme name, e.g. textual-dark, ansi-dark")
+    parser.add_argument("--ascii", action="store_true", default=None,
+                        help="ASCII-only charts and bars (automatic on non-UTF-8 terminals)")
+    parser.add_argument("--no-mouse", action="store_true",
+                        help="leave the mouse to the terminal, so text can be selected")
+    parser.add_argument("--version", action="version",
+                        version=f"twc-tui {__version__} (textual {_textual_version()})")
+    return parser
+
+
+def _textual_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("textual")
+    except PackageNotFoundError:
+        return "?"
+
+
+def _apply_flags(settings: Settings, args: argparse.Namespace) -> Settings:
+    """CLI flags override the config file."""
+    poll = settings.poll
+    if args.interval is not None:
+        poll = dataclasses.replace(poll, vitals_active_s=args.interval)
+    if args.idle_interval is not None:
+        poll = dataclasses.replace(poll, vitals_idle_s=args.idle_interval)
+    timeouts = settings.timeouts
+    if args.timeout is not None:
+        timeouts = dataclasses.replace(timeouts, connect=args.timeout, read=args.timeout * 3)
+    changes: dict[str, object] = {"poll": poll, "timeouts": timeouts}
+    if args.range:
+        changes["time_range"] = args.range
+    if args.theme:
+        changes["theme"] = args.theme
+    if args.ascii:
+        changes["ascii"] = True
+    elif not _utf8_terminal():
+        changes["ascii"] = True
+    if args.no_mouse:
+        changes["mouse"] = False
+    return dataclasses.replace(settings, **changes)
+
+
+def _utf8_terminal() -> bool:
+    encoding = (getattr(sys.stdout, "encoding", None) or locale.getpreferredencoding(False))
+    return encoding.lower().replace("-", "") in ("utf8", "utf8sig")
+
+
+def _chargers(settings: Settings, args: argparse.Namespace) -> list[ChargerConfig]:
+    known = {c.id: c for c in settings.chargers}
+    if args.hosts:
+        chargers = []
+        for text in args.hosts:
+            target = parse_target(text)
+            base = known.get(target.id)
+            if base is not None and target.name is None:
+                target = dataclasses.replace(target, name=base.name, phase_mode=base.phase_mode,
+                                             max_current_a=base.max_current_a)
+            chargers.append(target)
+    else:
+        chargers = list(settings.chargers)
+    if args.phase_mode:
+        chargers = [dataclasses.replace(c, phase_mode=args.phase_mode) for c in chargers]
+    return chargers
+
+
+def start_demo(speed: float = DEMO_SPEED) -> tuple[list[ChargerConfig], Callable[[], None]]:
+    """Start the demo chargers on loopback in a background thread with its own event loop,
+    so the simulators and the UI never wait on each other."""
+    from twc_tui.core.simulator import SimulatorFarm
+
+    ready = threading.Event()
+    box: dict[str, object] = {}
+
+    def serve() -> None:
+        loop = asyncio.new_event_loop()
+        farm = SimulatorFarm.demo(speed=speed)
+        try:
+            loop.run_until_complete(farm.start())
+        except BaseException as error:  # report to the main thread, which says it in words
+            box["error"] = error
+            ready.set()
+            return
+        box["farm"], box["loop"] = farm, loop
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, name="demo-simulators", daemon=True)
+    thread.start()
+    ready.wait(10)
+    if "farm" not in box:
+        raise RuntimeError(f"could not start the demo chargers: {box.get('error')}")
+    farm, loop = box["farm"], box["loop"]
+    names = ("Garage (NA demo)", "Driveway (EU demo)", "Carport (idle demo)")
+    chargers = [
+        ChargerConfig(host="127.0.0.1", port=sim.port, name=names[i] if i < 3 else sim.name,
+                      max_current_a=48.0 if sim.scenario.profile.name == "na" else 16.0)
+        for i, sim in enumerate(farm.chargers)  # type: ignore[attr-defined]
+    ]
+
+    def stop() -> None:
+        asyncio.run_coroutine_threadsafe(farm.stop(), loop).result(5)  # type: ignore[attr-defined,arg-type]
+        loop.call_soon_threadsafe(loop.stop)  # type: ignore[attr-defined]
+
+    return chargers, stop
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(None if args.config is None else _path(args.config))
+        settings = _apply_flags(settings, args)
+        chargers = [] if args.demo else _chargers(settings, args)
+    except (ConfigError, ValueError) as error:
+        print(f"twc-tui: {error}", file=sys.stderr)
+        return 2
+    if not args.demo and not chargers:
+        print(NO_HOSTS, file=sys.stderr)
+        return 2
+    if not sys.stdout.isatty() or os.environ.get("TERM") == "dumb":
+        if args.demo:
+            print("twc-tui: --demo needs a terminal; try `twc-tui status` for a one-shot report",
+                  file=sys.stderr)
+            return 2
+        from twc_tui.commands.status import run_report
+
+        return run_report(chargers, settings, json_out=False, file=sys.stdout)
+    stop: Callable[[], None] | None = None
+    if args.demo:
+        chargers, stop = start_demo()
+    from twc_tui.tui.app import TwcApp
+
+    config_path = str(_path(args.config) if args.config else default_config_path())
+    app = TwcApp(chargers, settings, config_path=config_path)
+    try:
+        result = app.run(mouse=settings.mouse)
+    finally:
+        if stop is not None:
+            stop()
+    return int(result or 0)
+
+
+def _path(text: str):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    return Path(text).expanduser()

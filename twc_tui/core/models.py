@@ -1,0 +1,411 @@
+"""Frozen dataclasses for the four payloads, parsed tolerantly, with derived values.
+
+Attribute names are the device's own JSON keys (``currentA_a``, ``IEEE1547VfTripsCrc``), so a
+value can be traced to the wire without a lookup table and JSON output keeps the device's names.
+
+Parsing never raises: a missing key is None, a value of the wrong type is None plus a note,
+an unknown key is kept in ``extra``, and a temperature of 255 or more (the sensor's failure
+sentinel) is None and named in ``sentinels``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal, Self
+
+from twc_tui.core.states import Alert, EvseState, evse_state
+
+PhaseMode = Literal["auto", "split", "three"]
+PHASE_MODES: tuple[str, ...] = ("auto", "split", "three")
+
+TEMP_SENTINEL_C = 255.0
+CHARGING_MIN_CURRENT_A = 1.0
+"""Idle units read 0.2–0.6 A of noise; above this with the contactor closed, energy flows."""
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _check(key: str, value: Any, kind: str, notes: list[str]) -> Any:
+    """Coerce ``value`` to ``kind`` or return None with a note. Never raises."""
+    if value is None:
+        return None
+    ok: Any = None
+    if kind == "bool":
+        ok = value if isinstance(value, bool) else None
+    elif kind == "float":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            ok = float(value) if math.isfinite(value) else None
+            if ok is None:
+                return None  # nan/inf is a known firmware quirk, not a type error
+    elif kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            ok = value
+        elif isinstance(value, float) and value.is_integer():
+            ok = int(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            return None
+    elif kind == "str":
+        ok = value if isinstance(value, str) else None
+    if ok is None:
+        notes.append(f"{key}: expected {kind}, got {type(value).__name__}")
+    return ok
+
+
+def _alert_code(value: Any) -> int | str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        stripped = value.strip()
+        return int(stripped) if stripped.isdigit() else value
+    return None
+
+
+class _Payload:
+    """Shared parsing for the four payload types."""
+
+    __slots__ = ()
+    FIELDS: ClassVar[dict[str, str]]
+    TEMPERATURES: ClassVar[frozenset[str]] = frozenset()
+
+    extra: Mapping[str, Any]
+    notes: tuple[str, ...]
+
+    @classmethod
+    def _parse_fields(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        notes: list[str] = []
+        values: dict[str, Any] = {}
+        sentinels: list[str] = []
+        for key, kind in cls.FIELDS.items():
+            value = _check(key, raw.get(key), kind, notes)
+            if key in cls.TEMPERATURES and value is not None and value >= TEMP_SENTINEL_C:
+                sentinels.append(key)
+                value = None
+            values[key] = value
+        extra = {k: v for k, v in raw.items() if k not in cls.FIELDS and k not in cls._LISTS}
+        values["extra"] = MappingProxyType(extra) if extra else _EMPTY
+        values["notes"] = tuple(notes)
+        if cls.TEMPERATURES:
+            values["sentinels"] = tuple(sentinels)
+        return values
+
+    _LISTS: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Self:
+        """Parse a decoded JSON object; anything that is not a mapping gives an empty payload."""
+        if not isinstance(raw, Mapping):
+            return cls(notes=(f"expected a JSON object, got {type(raw).__name__}",))  # type: ignore[call-arg]
+        return cls(**cls._parse_fields(raw))  # type: ignore[call-arg]
+
+    def device_dict(self) -> dict[str, Any]:
+        """Known fields with decoded values, keyed by the device's names (for JSON output)."""
+        out: dict[str, Any] = {}
+        for key in self.FIELDS:
+            out[key] = getattr(self, key)
+        for key in self._LISTS:
+            value = getattr(self, key)
+            out[key] = list(value) if value is not None else None
+        return out
+
+
+def _list_of(key: str, raw: Mapping[str, Any], notes: list[str], convert: Any) -> tuple | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        notes.append(f"{key}: expected list, got {type(value).__name__}")
+        return None
+    items = []
+    for item in value:
+        converted = convert(item)
+        if converted is None:
+            notes.append(f"{key}: ignored an item of type {type(item).__name__}")
+        else:
+            items.append(converted)
+    return tuple(items)
+
+
+@dataclass(frozen=True, slots=True)
+class Vitals(_Payload):
+    """``/api/1/vitals``: what the charger is doing now."""
+
+    FIELDS: ClassVar[dict[str, str]] = {
+        "contactor_closed": "bool", "vehicle_connected": "bool", "session_s": "int",
+        "grid_v": "float", "grid_hz": "float", "vehicle_current_a": "float",
+        "currentA_a": "float", "currentB_a": "float", "currentC_a": "float",
+        "currentN_a": "float", "voltageA_v": "float", "voltageB_v": "float",
+        "voltageC_v": "float", "relay_coil_v": "float", "relay_k1_v": "float",
+        "relay_k2_v": "float", "pcba_temp_c": "float", "handle_temp_c": "float",
+        "mcu_temp_c": "float", "uptime_s": "int", "input_thermopile_uv": "float",
+        "prox_v": "float", "pilot_high_v": "float", "pilot_low_v": "float",
+        "session_energy_wh": "float", "config_status": "int", "evse_state": "int",
+    }  # fmt: skip
+    TEMPERATURES: ClassVar[frozenset[str]] = frozenset(
+        {"pcba_temp_c", "handle_temp_c", "mcu_temp_c"}
+    )
+    _LISTS: ClassVar[frozenset[str]] = frozenset({"current_alerts", "evse_not_ready_reasons"})
+
+    contactor_closed: bool | None = None
+    vehicle_connected: bool | None = None
+    session_s: int | None = None
+    grid_v: float | None = None
+    grid_hz: float | None = None
+    vehicle_current_a: float | None = None
+    currentA_a: float | None = None
+    currentB_a: float | None = None
+    currentC_a: float | None = None
+    currentN_a: float | None = None
+    voltageA_v: float | None = None
+    voltageB_v: float | None = None
+    voltageC_v: float | None = None
+    relay_coil_v: float | None = None
+    """Older firmware; newer firmware sends ``relay_k1_v``/``relay_k2_v`` instead."""
+    relay_k1_v: float | None = None
+    relay_k2_v: float | None = None
+    pcba_temp_c: float | None = None
+    handle_temp_c: float | None = None
+    mcu_temp_c: float | None = None
+    uptime_s: int | None = None
+    """Seconds since boot; a drop means the charger rebooted."""
+    input_thermopile_uv: float | None = None
+    prox_v: float | None = None
+    pilot_high_v: float | None = None
+    pilot_low_v: float | None = None
+    session_energy_wh: float | None = None
+    """Persists after unplug and resets at the next plug-in."""
+    config_status: int | None = None
+    evse_state: int | None = None
+    current_alerts: tuple[int | str, ...] | None = None
+    evse_not_ready_reasons: tuple[int | str, ...] | None = None
+    """Optional: missing on 2021–2023 firmware."""
+    sentinels: tuple[str, ...] = ()
+    """Temperature fields that held the 255 sensor-failure sentinel."""
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    """Keys this version does not know, kept as sent so they can be shown."""
+    notes: tuple[str, ...] = ()
+    """What parsing had to ignore, in words."""
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Vitals:
+        if not isinstance(raw, Mapping):
+            return cls(notes=(f"expected a JSON object, got {type(raw).__name__}",))
+        values = cls._parse_fields(raw)
+        notes = list(values["notes"])
+        values["current_alerts"] = _list_of("current_alerts", raw, notes, _alert_code)
+        values["evse_not_ready_reasons"] = _list_of(
+            "evse_not_ready_reasons", raw, notes, _alert_code
+        )
+        values["notes"] = tuple(notes)
+        return cls(**values)
+
+    @property
+    def state(self) -> EvseState:
+        """The decoded ``evse_state``."""
+        return evse_state(self.evse_state)
+
+    @property
+    def plugged(self) -> bool:
+        """A vehicle is connected."""
+        return self.vehicle_connected is True
+
+    @property
+    def charging(self) -> bool:
+        """Energy is flowing: contactor closed with a real current."""
+        return self.contactor_closed is True and (self.vehicle_current_a or 0.0) > (
+            CHARGING_MIN_CURRENT_A
+        )
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        """Active alerts, decoded where we know them."""
+        return tuple(Alert(code) for code in self.current_alerts or ())
+
+    @property
+    def relay_v(self) -> tuple[float | None, float | None]:
+        """(K1, K2) relay voltages; older firmware's single coil reading stands in for K1."""
+        k1 = self.relay_k1_v if self.relay_k1_v is not None else self.relay_coil_v
+        return k1, self.relay_k2_v
+
+    def detect_phase_mode(self) -> Literal["split", "three"]:
+        """Guess the wiring: split-phase on a ~60 Hz grid or when phase C reads about half
+        of grid_v (field notes §6), three-phase otherwise."""
+        if self.grid_hz is not None and abs(self.grid_hz - 60.0) < 2.0:
+            return "split"
+        if (
+            self.contactor_closed
+            and self.voltageC_v is not None
+            and self.grid_v is not None
+            and abs(self.voltageC_v - self.grid_v / 2) < 25.0
+        ):
+            return "split"
+        return "three"
+
+    def phase_mode(self, setting: str = "auto") -> Literal["split", "three"]:
+        """The phase mode to use: the user's setting, or the detected one for "auto"."""
+        if setting in ("split", "three"):
+            return setting  # type: ignore[return-value]
+        return self.detect_phase_mode()
+
+    def power_w(self, setting: str = "auto") -> float | None:
+        """Power in watts: 0 with the contactor open (idle phases read volts of noise);
+        grid_v × vehicle_current_a on split-phase; Σ V×I on three-phase."""
+        if self.contactor_closed is False:
+            return 0.0
+        if self.phase_mode(setting) == "split":
+            if self.grid_v is None or self.vehicle_current_a is None:
+                return None
+            return self.grid_v * self.vehicle_current_a
+        pairs = (
+            (self.voltageA_v, self.currentA_a),
+            (self.voltageB_v, self.currentB_a),
+            (self.voltageC_v, self.currentC_a),
+        )
+        if all(v is None or i is None for v, i in pairs):
+            return None
+        return sum((v or 0.0) * (i or 0.0) for v, i in pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class Lifetime(_Payload):
+    """``/api/1/lifetime``: counters since installation."""
+
+    FIELDS: ClassVar[dict[str, str]] = {
+        "contactor_cycles": "int", "contactor_cycles_loaded": "int", "alert_count": "int",
+        "thermal_foldbacks": "int", "avg_startup_temp": "float", "charge_starts": "int",
+        "energy_wh": "float", "connector_cycles": "int", "uptime_s": "int",
+        "charging_time_s": "int",
+    }  # fmt: skip
+
+    contactor_cycles: int | None = None
+    contactor_cycles_loaded: int | None = None
+    alert_count: int | None = None
+    """Large on healthy units; its meaning is unknown."""
+    thermal_foldbacks: int | None = None
+    avg_startup_temp: float | None = None
+    charge_starts: int | None = None
+    """Counts contactor closures, not sessions (it equals contactor_cycles)."""
+    energy_wh: float | None = None
+    """Moves only when a session ends."""
+    connector_cycles: int | None = None
+    """Plug-ins."""
+    uptime_s: int | None = None
+    charging_time_s: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def kwh_per_plugin(self) -> float | None:
+        """Average energy per plug-in, in kWh."""
+        if self.energy_wh is None or not self.connector_cycles:
+            return None
+        return self.energy_wh / 1000.0 / self.connector_cycles
+
+
+def decode_ssid(raw: str | None) -> str | None:
+    """Strict base64 decode of ``wifi_ssid``; None when it is not valid base64 of printable
+    UTF-8, in which case the raw value is what to show."""
+    if not raw:
+        return None
+    try:
+        decoded = base64.b64decode(raw, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    if not decoded or not decoded.isprintable():
+        return None
+    return decoded
+
+
+@dataclass(frozen=True, slots=True)
+class WifiStatus(_Payload):
+    """``/api/1/wifi_status``."""
+
+    FIELDS: ClassVar[dict[str, str]] = {
+        "wifi_ssid": "str", "wifi_signal_strength": "int", "wifi_rssi": "int",
+        "wifi_snr": "int", "wifi_connected": "bool", "wifi_infra_ip": "str",
+        "internet": "bool", "wifi_mac": "str",
+    }  # fmt: skip
+
+    wifi_ssid: str | None = None
+    """As sent: base64 of the SSID bytes on every real unit."""
+    wifi_signal_strength: int | None = None
+    """A 0–100 quality figure, not dBm."""
+    wifi_rssi: int | None = None
+    """dBm."""
+    wifi_snr: int | None = None
+    """dB."""
+    wifi_connected: bool | None = None
+    wifi_infra_ip: str | None = None
+    internet: bool | None = None
+    wifi_mac: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ssid_decoded(self) -> str | None:
+        """The decoded SSID, or None if ``wifi_ssid`` is not valid base64 of printable text."""
+        return decode_ssid(self.wifi_ssid)
+
+    @property
+    def ssid(self) -> str | None:
+        """What to show: the decoded SSID, falling back to the raw value."""
+        return self.ssid_decoded or self.wifi_ssid
+
+
+@dataclass(frozen=True, slots=True)
+class Version(_Payload):
+    """``/api/1/version``: three keys on old firmware, up to eight on new."""
+
+    FIELDS: ClassVar[dict[str, str]] = {
+        "firmware_version": "str", "git_branch": "str", "part_number": "str",
+        "serial_number": "str", "web_service": "str", "IEEE1547VfTripsCrc": "str",
+        "IEEE1547RideThruMomentaryCessationCrc": "str",
+        "IEEE1547CombinedComplianceCrc": "str",
+    }  # fmt: skip
+
+    firmware_version: str | None = None
+    git_branch: str | None = None
+    part_number: str | None = None
+    serial_number: str | None = None
+    web_service: str | None = None
+    IEEE1547VfTripsCrc: str | None = None
+    IEEE1547RideThruMomentaryCessationCrc: str | None = None
+    IEEE1547CombinedComplianceCrc: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    notes: tuple[str, ...] = ()
+
+
+PAYLOAD_TYPES: dict[str, type[_Payload]] = {
+    "vitals": Vitals,
+    "lifetime": Lifetime,
+    "wifi_status": WifiStatus,
+    "version": Version,
+}
+"""Endpoint name to the dataclass that parses it."""
+
+
+def parse(endpoint: str, raw: Any) -> Vitals | Lifetime | WifiStatus | Version:
+    """Parse the decoded JSON of ``endpoint``."""
+    return PAYLOAD_TYPES[endpoint].from_json(raw)  # type: ignore[return-value]
+
+
+__all__ = [
+    "PHASE_MODES",
+    "Alert",
+    "EvseState",
+    "Lifetime",
+    "PhaseMode",
+    "Version",
+    "Vitals",
+    "WifiStatus",
+    "decode_ssid",
+    "parse",
+]

@@ -1,0 +1,199 @@
+"""One long-lived polling loop per charger.
+
+Why a loop and not a timer: a timer plus an exclusive worker cancels a slow charger's request
+on every tick, so a charger that answers in 6 s would never be heard. Here each charger has a
+single coroutine that sends one request at a time, picks the most overdue endpoint, and never
+asks for any endpoint more often than once per second, however often the user presses refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from twc_tui.core.client import ENDPOINTS, ChargerClient, ChargerError
+from twc_tui.core.clock import REAL_CLOCK, Clock
+from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus, parse
+
+MIN_INTERVAL_S = 1.0
+"""The floor for any endpoint: the charger's embedded web server is fragile."""
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    """How often to ask a charger for what."""
+
+    vitals_active_s: float = 1.0
+    """Vitals cadence while a vehicle is connected."""
+    vitals_idle_s: float = 5.0
+    """Vitals cadence with nothing plugged in."""
+    wifi_s: float = 30.0
+    lifetime_s: float = 60.0
+    version_s: float = 3600.0
+    backoff_factor: float = 1.6
+    backoff_max_s: float = 60.0
+    """While a charger fails, at most one attempt per this many seconds."""
+    offline_after: int = 3
+    """Consecutive vitals failures before the charger counts as offline."""
+
+    def __post_init__(self) -> None:
+        for name in ("vitals_active_s", "vitals_idle_s", "wifi_s", "lifetime_s", "version_s"):
+            if getattr(self, name) < MIN_INTERVAL_S:
+                raise ValueError(f"{name} must be at least {MIN_INTERVAL_S:g} s")
+
+
+Payload = Vitals | Lifetime | WifiStatus | Version
+
+
+@dataclass(frozen=True)
+class PollSuccess:
+    """An endpoint answered."""
+
+    charger: str
+    endpoint: str
+    payload: Payload
+    at: float
+    """Wall-clock time of the answer."""
+    latency_s: float
+
+
+@dataclass(frozen=True)
+class PollFailure:
+    """An endpoint failed; ``failures`` counts consecutive vitals failures."""
+
+    charger: str
+    endpoint: str
+    error: ChargerError
+    at: float
+    failures: int
+    offline: bool
+    """True once ``failures`` reached the offline threshold."""
+    retry_in_s: float
+
+
+PollEvent = PollSuccess | PollFailure
+
+
+class ChargerPoller:
+    """Polls one charger until cancelled, reporting every outcome to ``emit``."""
+
+    def __init__(
+        self,
+        charger: str,
+        client: ChargerClient,
+        emit: Callable[[PollEvent], None],
+        settings: PollSettings | None = None,
+        clock: Clock = REAL_CLOCK,
+    ) -> None:
+        self.charger = charger
+        self.client = client
+        self.emit = emit
+        self.settings = settings or PollSettings()
+        self.clock = clock
+        self.failures = 0
+        """Consecutive vitals failures."""
+        self._due = dict.fromkeys(ENDPOINTS, -math.inf)
+        self._last_sent = dict.fromkeys(ENDPOINTS, -math.inf)
+        self._endpoint_failures = dict.fromkeys(ENDPOINTS, 0)
+        self._wake = asyncio.Event()
+        self._plugged = False
+        self._uptime: int | None = None
+
+    def refresh(self) -> None:
+        """Ask for everything as soon as the per-endpoint floor allows."""
+        now = self.clock.monotonic()
+        for endpoint in ENDPOINTS:
+            self._due[endpoint] = min(self._due[endpoint], now)
+        self._wake.set()
+
+    def _next(self) -> tuple[str, float]:
+        """The endpoint to ask next and when; vitals first on ties."""
+        def when(endpoint: str) -> float:
+            return max(self._due[endpoint], self._last_sent[endpoint] + MIN_INTERVAL_S)
+
+        if self.failures:
+            # A failing charger is only probed through vitals: no point queueing the rest.
+            return "vitals", when("vitals")
+        return min(((ep, when(ep)) for ep in ENDPOINTS), key=lambda item: item[1])
+
+    async def run(self) -> None:
+        """Poll forever. Only cancellation ends it; every error becomes an event."""
+        while True:
+            endpoint, at = self._next()
+            wait = at - self.clock.monotonic()
+            if wait > 0:
+                self._wake.clear()
+                await self.clock.wait(self._wake, wait)
+                continue
+            await self.poll_once(endpoint)
+
+    async def poll_once(self, endpoint: str) -> None:
+        """Send one request and schedule the next one."""
+        started = self.clock.monotonic()
+        self._last_sent[endpoint] = started
+        try:
+            payload = parse(endpoint, await self.client.fetch(endpoint))
+        except ChargerError as error:
+            self._failed(endpoint, error)
+            return
+        except Exception as error:  # a bug must not stop polling
+            self._failed(endpoint, ChargerError(f"unexpected error: {error!r}", endpoint=endpoint))
+            return
+        self._succeeded(endpoint, payload, self.clock.monotonic() - started)
+
+    def _succeeded(self, endpoint: str, payload: Payload, latency: float) -> None:
+        now = self.clock.monotonic()
+        s = self.settings
+        recovered = endpoint == "vitals" and self.failures >= s.offline_after
+        if endpoint == "vitals":
+            self.failures = 0
+        self._endpoint_failures[endpoint] = 0
+        if isinstance(payload, Vitals):
+            was_plugged, self._plugged = self._plugged, payload.plugged
+            if was_plugged and not self._plugged:
+                self._due["lifetime"] = now  # lifetime energy moves only when a session ends
+            if self._uptime is not None and payload.uptime_s is not None:
+                if payload.uptime_s < self._uptime:
+                    self._due["version"] = now  # a reboot may mean new firmware
+            self._uptime = payload.uptime_s
+            interval = s.vitals_active_s if self._plugged else s.vitals_idle_s
+        else:
+            interval = {"wifi_status": s.wifi_s, "lifetime": s.lifetime_s}.get(
+                endpoint, s.version_s
+            )
+        self._due[endpoint] = now + interval
+        if recovered:
+            for other in ENDPOINTS:
+                if other != "vitals":
+                    self._due[other] = now
+        self.emit(PollSuccess(self.charger, endpoint, payload, self.clock.time(), latency))
+
+    def _failed(self, endpoint: str, error: ChargerError) -> None:
+        s = self.settings
+        now = self.clock.monotonic()
+        self._endpoint_failures[endpoint] += 1
+        if endpoint == "vitals":
+            self.failures += 1
+            base = s.vitals_active_s if self._plugged else s.vitals_idle_s
+            count = self.failures
+        else:
+            base = {"wifi_status": s.wifi_s, "lifetime": s.lifetime_s}.get(endpoint, s.version_s)
+            count = self._endpoint_failures[endpoint]
+        # Never faster than the normal cadence, never slower than the cap (or the cadence,
+        # for hourly endpoints).
+        cap = s.backoff_max_s if endpoint == "vitals" else max(s.backoff_max_s, base)
+        delay = max(MIN_INTERVAL_S, min(base * s.backoff_factor ** (count - 1), cap))
+        self._due[endpoint] = now + delay
+        self.emit(
+            PollFailure(
+                self.charger,
+                endpoint,
+                error,
+                self.clock.time(),
+                self.failures,
+                self.failures >= s.offline_after,
+                delay,
+            )
+        )

@@ -1,0 +1,51 @@
+"""The one sanitising path for text that comes from the network.
+
+Every string a charger sends (SSID, firmware, serial, alert values, unknown field names and
+values, error excerpts) passes through :func:`safe_text` before anything shows it. Markup is a
+separate concern, handled by the UI showing text as ``Content``/``Text`` and never parsing it;
+this module removes what would reach the terminal as escape sequences or garble the layout.
+"""
+
+from __future__ import annotations
+
+import re
+
+ELLIPSIS = "…"
+
+# C0 controls map onto the Unicode "control pictures" block (U+2400 + code), so ESC shows as ␛
+# rather than vanishing: a user comparing with curl output can see what was there.
+_C0 = {code: chr(0x2400 + code) for code in range(0x20)}
+_C0[0x7F] = "\u2421"  # ␡
+_DANGEROUS = re.compile(
+    "[\x00-\x1f\x7f"  # C0 controls and DEL: ESC, BEL, NUL, CR...
+    "\x80-\x9f"  # C1 controls: 0x9b is a one-byte CSI on some terminals
+    "\u200b-\u200f\u202a-\u202e\u2066-\u2069"  # zero-width and bidi overrides that reorder text
+    "\ud800-\udfff"  # lone surrogates (from errors="surrogateescape") cannot be encoded
+    "\ufeff]"
+)
+DEFAULT_MAX_LEN = 120
+"""Longest string shown anywhere; a 10 000-character serial must not push the layout around."""
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    return _C0.get(ord(match.group()), "\ufffd")
+
+
+def safe_text(value: object, max_len: int = DEFAULT_MAX_LEN, *, ascii_only: bool = False) -> str:
+    """Return ``value`` as a string that is safe to put on a terminal.
+
+    Control, bidi and zero-width characters become visible stand-ins, and strings longer than
+    ``max_len`` are cut with an ellipsis. ``None`` becomes the empty string. With
+    ``ascii_only`` (a non-UTF-8 locale) every non-ASCII character becomes ``?``.
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    ellipsis = "~" if ascii_only else ELLIPSIS
+    if len(text) > max_len:
+        # Cut before cleaning so a hostile 1 MiB string costs no more than a short one.
+        text = text[: max_len - 1] + ellipsis
+    text = _DANGEROUS.sub(_stand_in, text)
+    if ascii_only:
+        text = text.encode("ascii", "replace").decode("ascii")
+    return text

@@ -1,0 +1,68 @@
+"""How charger state looks: badges, safe text, trend strings.
+
+Everything a charger sent reaches the screen through :func:`safe`, which sanitises with the
+core's ``safe_text`` and wraps the result in ``Content`` (which never parses markup).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from textual.content import Content
+
+from twc_tui.core.state import ChargerState
+from twc_tui.core.text import safe_text
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+ASCII_BLOCKS = " .:-=+*#%"
+
+
+def safe(value: object, max_len: int = 60, style: str = "") -> Content:
+    """Network text as literal, styled content."""
+    content = Content(safe_text(value, max_len))
+    return content.stylize(style) if style else content
+
+
+def badge(state: ChargerState) -> tuple[str, str]:
+    """A state word plus the style that colours it. The word alone must carry the meaning
+    (``NO_COLOR``, 16-colour terminals)."""
+    health = state.health
+    if health == "offline":
+        return "OFFLINE", "bold $text-error"
+    if health == "waiting":
+        return "CONNECTING", "bold $text-secondary"
+    v = state.vitals
+    assert v is not None
+    if health == "error":
+        return "ERROR", "bold $text-warning"
+    if v.charging:
+        if v.alerts:
+            return "DERATED", "bold $text-warning"
+        return "CHARGING", "bold $text-success"
+    if not v.state.known and v.evse_state is not None:
+        return f"STATE {v.evse_state}", "bold $text-warning"
+    if v.alerts:
+        return "ALERT", "bold $text-warning"
+    if v.plugged:
+        return "PLUGGED IN", "bold $text-accent"
+    return "IDLE", "bold $text-primary"
+
+
+def trend(values: Sequence[float], top: float, ascii_only: bool = False) -> str:
+    """One line of bars on a fixed 0..``top`` scale; NaN (offline) is a blank gap.
+
+    A fixed scale matters: a constant 7 kW must not look like zero, nor idle noise like a peak.
+    """
+    blocks = ASCII_BLOCKS if ascii_only else BLOCKS
+    steps = len(blocks) - 1
+    out = []
+    for value in values:
+        if math.isnan(value):
+            out.append(" ")
+        elif value <= top * 0.005:
+            out.append("_")  # a baseline, so "zero" and "no data" look different
+        else:
+            # Any real flow gets at least the lowest bar, so "charging slowly" is not "idle".
+            out.append(blocks[max(1, round(min(value, top) / top * steps))])
+    return "".join(out)

@@ -1,0 +1,193 @@
+"""One charger in full: vitals, charts, lifetime, WiFi, version and its event log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from twc_tui.core import units
+from twc_tui.core.state import ChargerState
+from twc_tui.tui import panels
+from twc_tui.tui.look import badge, safe
+from twc_tui.tui.widgets.event_log import EventLog
+
+if TYPE_CHECKING:
+    from twc_tui.tui.app import TwcApp
+    from twc_tui.tui.widgets.chart import TimeChart
+
+
+class Panel(Static):
+    """A bordered block of label/value rows."""
+
+    DEFAULT_CSS = """
+    Panel { border: round $primary 40%; border-title-color: $text-accent; padding: 0 1;
+            height: auto; }
+    """
+
+    def __init__(self, title: str, *, id: str) -> None:
+        super().__init__(id=id)
+        self.border_title = title
+        self._last: Content | None = None
+
+    def show(self, rows: list[panels.Row]) -> None:
+        content = panels.render_rows(rows)
+        if content != self._last:  # unchanged text costs no repaint and no bytes
+            self._last = content
+            self.update(content)
+
+
+def _charts(ascii_only: bool, max_current: float) -> list[TimeChart]:
+    # plotext is imported only when a detail screen is first built.
+    from twc_tui.tui.widgets.chart import ChartSpec, Series, TimeChart
+
+    current = ChartSpec(
+        "Current (A)",
+        (
+            Series("vehicle_a", "vehicle", "green"),
+            Series("phase_a", "A", "cyan"),
+            Series("phase_b", "B", "magenta"),
+            Series("phase_c", "C", "orange"),
+        ),
+        0.0,
+        max_current,
+    )
+    temps = ChartSpec(
+        "Temperature (°C)",
+        (
+            Series("handle_c", "handle", "red"),
+            Series("pcba_c", "PCBA", "orange"),
+            Series("mcu_c", "MCU", "cyan"),
+        ),
+        0.0,
+        90.0,
+    )
+    grid = ChartSpec(
+        "Grid V (left) / Hz (right)",
+        (Series("grid_v", "V", "green"), Series("grid_hz", "Hz", "cyan", yside="right")),
+        200.0,
+        260.0,
+        49.5,
+        60.5,
+    )
+    return [
+        TimeChart(spec, id=name, ascii_only=ascii_only)
+        for spec, name in ((current, "chart-current"), (temps, "chart-temps"), (grid, "chart-grid"))
+    ]
+
+
+class DetailScreen(Screen[None]):
+    """Everything about the selected charger."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Overview", id="back"),
+        Binding("tab", "app.next_charger", "Next charger", id="next-charger"),
+        Binding("shift+tab", "app.previous_charger", "Previous", show=False,
+                id="previous-charger"),
+    ]
+
+    app: TwcApp
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index
+
+    @property
+    def state(self) -> ChargerState:
+        return list(self.app.states.values())[self.index]
+
+    def compose(self) -> ComposeResult:
+        settings = self.app.settings
+        max_a = self.app.max_current.get(self.state.charger) or 48.0
+        yield Header()
+        yield Static(id="summary")
+        with VerticalScroll(id="detail-body"):
+            with Horizontal(id="top"):
+                with VerticalScroll(id="vitals-col"):
+                    yield Panel("Vitals", id="vitals")
+                with Vertical(id="charts"):
+                    yield from _charts(settings.ascii, max_a)
+            with Horizontal(id="bottom"):
+                yield Panel("Lifetime", id="lifetime")
+                with Vertical(id="net"):
+                    yield Panel("WiFi", id="wifi")
+                    yield Panel("Version", id="version")
+                yield EventLog(id="detail-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_state(None)
+
+    def show_charger(self, index: int) -> None:
+        self.index = index
+        self.refresh_state(None)
+
+    def refresh_state(self, charger: str | None) -> None:
+        state = self.state
+        if charger is not None and charger != state.charger:
+            return
+        settings = self.app.settings
+        self.sub_title = ""
+        self._summary(state)
+        self.query_one("#vitals", Panel).show(panels.vitals_rows(state, settings.handle_warn_c))
+        self.query_one("#lifetime", Panel).show(panels.lifetime_rows(state))
+        self.query_one("#wifi", Panel).show(panels.wifi_rows(state, settings.ascii))
+        self.query_one("#version", Panel).show(panels.version_rows(state))
+        self.set_class(state.health == "offline", "-offline")
+        now = self.app.now()
+        from twc_tui.tui.widgets.chart import TimeChart
+
+        for chart in self.query(TimeChart):
+            chart.show(state.history, now, self.app.time_range)
+        self.query_one(EventLog).show(state, state.log, state.log_total)
+
+    def refresh_ages(self) -> None:
+        self._summary(self.state)
+
+    def _summary(self, state: ChargerState) -> None:
+        word, style = badge(state)
+        v = state.vitals
+        parts: list[Content | str | tuple[str, str]] = [
+            (f" {word} ", f"reverse {style}"),
+            " ",
+            safe(state.name, 30, "bold"),
+            (f"  {state.charger}", "$text-muted"),
+        ]
+        if v is not None:
+            parts += [
+                "  ",
+                (units.kw(state.power_w), "bold"),
+                f"  {units.amps(v.vehicle_current_a)}",
+                f"  session {units.kwh(v.session_energy_wh)} / {units.duration(v.session_s)}",
+            ]
+        line2: Content
+        age = units.age(state.age(self.app.now()))
+        if state.health == "offline":
+            line2 = Content.assemble(
+                (f"OFFLINE since {units.clock(state.offline_since, False)}: ", "bold $text-error"),
+                safe(state.last_error, 90),
+                (f"  — showing data from {age}", "$text-muted"),
+            )
+        elif state.health == "error":
+            line2 = Content.assemble(
+                ("Last poll failed: ", "bold $text-warning"), safe(state.last_error, 90),
+                (f"  — data from {age}", "$text-muted"),
+            )
+        else:
+            line2 = Content.styled(
+                f"updated {age} · range {self.app.time_range} · "
+                f"charger {self.index + 1} of {len(self.app.states)}",
+                "$text-muted",
+            )
+        self.query_one("#summary", Static).update(
+            Content("\n").join([Content.assemble(*parts), line2]), layout=False
+        )
+
+    def action_back(self) -> None:
+        if len(self.app.states) > 1:
+            self.app.pop_screen()

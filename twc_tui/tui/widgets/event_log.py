@@ -1,0 +1,44 @@
+"""The event log: bounded, newest at the bottom, local time on each line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from twc_tui.core.state import LogEntry
+from twc_tui.core.units import clock
+
+LEVEL_STYLES = {"info": "", "warning": "yellow", "error": "bold red"}
+
+
+class EventLog(RichLog):
+    """Shows :class:`LogEntry` lines; it never parses markup (entries hold network text)."""
+
+    DEFAULT_CSS = """
+    EventLog { height: 1fr; min-height: 4; background: $surface; }
+    """
+
+    def __init__(self, *, id: str | None = None, max_lines: int = 500, show_charger: bool = False):
+        super().__init__(id=id, max_lines=max_lines, markup=False, highlight=False, wrap=True)
+        self.show_charger = show_charger
+        self._shown: tuple[object, int] = (None, 0)
+
+    def show(self, source: object, entries: Iterable[LogEntry], total: int) -> None:
+        """Bring the log up to date with ``entries`` (a bounded deque) whose running count is
+        ``total``; only new entries are written unless the source changed."""
+        entries = list(entries)
+        shown_source, shown_total = self._shown
+        if shown_source is not source or total - shown_total > len(entries):
+            self.clear()
+            new = entries
+        else:
+            new = entries[len(entries) - (total - shown_total):] if total > shown_total else []
+        for entry in new:
+            line = Text(clock(entry.at) + " ", style="dim")
+            if self.show_charger:
+                line.append(entry.charger + " ", style="dim")
+            line.append(entry.text, style=LEVEL_STYLES.get(entry.level, ""))
+            self.write(line)
+        self._shown = (source, total)
