@@ -176,7 +176,9 @@ class ChargerPoller:
         self._endpoint_failures[endpoint] += 1
         if endpoint == "vitals":
             self.failures += 1
-            base = s.vitals_active_s if self._plugged else s.vitals_idle_s
+            # Start from the fast cadence whatever the plug state: a blip should heal quickly,
+            # and ×1.6 reaches the cap within ten tries anyway.
+            base = s.vitals_active_s
             count = self.failures
         else:
             base = {"wifi_status": s.wifi_s, "lifetime": s.lifetime_s}.get(endpoint, s.version_s)

@@ -1,0 +1,350 @@
+"""Settings: a TOML file in the user config dir, validated strictly, overridden by CLI flags.
+
+Strict because a typo must not be silently ignored: ``vitals_idle = 5`` (missing ``_s``) would
+otherwise leave the default in force and the user wondering. Every error names the file, the
+key and, where it can be found, the line, and the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from twc_tui.core.client import Timeouts, format_host
+from twc_tui.core.poller import MIN_INTERVAL_S, PollSettings
+
+APP_NAME = "twc-tui"
+TIME_RANGES = ("5m", "1h", "24h")
+PHASE_MODES = ("auto", "split", "three")
+
+
+class ConfigError(Exception):
+    """A config file or a command-line value is not usable; ``str()`` is one line."""
+
+
+@dataclass(frozen=True)
+class ChargerConfig:
+    """One charger to monitor."""
+
+    host: str
+    """IP address or host name."""
+    port: int = 80
+    name: str | None = None
+    """What to call it on screen; defaults to ``host:port``."""
+    phase_mode: str = "auto"
+    """How to compute power: ``auto`` (detect), ``split`` (NA 240 V) or ``three``."""
+    max_current_a: float | None = None
+    """The breaker or configured maximum, which sets the top of the current chart."""
+
+    @property
+    def id(self) -> str:
+        """A stable key, ``host:port``."""
+        return format_host(self.host, self.port)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user can set."""
+
+    chargers: tuple[ChargerConfig, ...] = ()
+    poll: PollSettings = field(default_factory=PollSettings)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    theme: str = "textual-dark"
+    """A Textual theme name; ``ansi-dark`` suits 16-colour terminals."""
+    time_range: str = "5m"
+    """The charts' initial range: 5m, 1h or 24h."""
+    handle_warn_c: float = 60.0
+    """Handle temperature shown as a warning (the charger derates at 65 °C)."""
+    pcba_warn_c: float = 85.0
+    """PCBA/MCU temperature shown as a warning."""
+    ascii: bool = False
+    """ASCII-only charts and bars, for consoles without Unicode fonts."""
+    mouse: bool = True
+    """Capture the mouse; off leaves selection to the terminal."""
+    db_path: str | None = None
+    """Where the history database lives; default: the user state dir."""
+    retention_days: float = 90.0
+    """How long downsampled samples and events are kept."""
+    price_per_kwh: float | None = None
+    """Optional energy price, to show a cost per session."""
+    currency: str = ""
+    """Shown before costs, e.g. "$" or "€"."""
+
+
+def default_config_path() -> Path:
+    """``$XDG_CONFIG_HOME/twc-tui/config.toml`` (through platformdirs)."""
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME) / "config.toml"
+
+
+def default_state_dir() -> Path:
+    """``$XDG_STATE_HOME/twc-tui`` (through platformdirs)."""
+    from platformdirs import user_state_path
+
+    return user_state_path(APP_NAME)
+
+
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?$"
+)
+
+
+def check_host(host: str) -> str:
+    """Return ``host`` if it is an IP address or a plausible host name, else raise."""
+    host = host.strip()
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        pass
+    if not _HOSTNAME.match(bare) or bare.replace(".", "").isdigit():
+        raise ValueError(f"not a host name or IP address: {host!r}")
+    return bare
+
+
+def check_port(value: Any) -> int:
+    if isinstance(value, str):
+        if not value.isdigit():
+            raise ValueError(f"not a port number: {value!r}")
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ValueError(f"port must be between 1 and 65535, not {value!r}")
+    return value
+
+
+def parse_target(text: str) -> ChargerConfig:
+    """``HOST``, ``HOST:PORT``, ``[v6]:PORT``, each optionally followed by ``=NAME``."""
+    spec, _, name = text.partition("=")
+    spec = spec.strip()
+    if spec.startswith("http://"):
+        spec = spec[len("http://"):].rstrip("/")
+    port: Any = 80
+    if spec.startswith("["):
+        host, _, rest = spec[1:].partition("]")
+        if rest.startswith(":"):
+            port = rest[1:]
+        elif rest:
+            raise ValueError(f"not a host: {text!r}")
+    elif spec.count(":") == 1:
+        host, port = spec.split(":")
+    else:
+        host = spec
+    if not host:
+        raise ValueError(f"no host in {text!r}")
+    return ChargerConfig(host=check_host(host), port=check_port(port),
+                         name=name.strip() or None)
+
+
+# -- the file ---------------------------------------------------------------------------
+
+Check = Callable[[Any], Any]
+
+
+def _number(low: float | None = None, high: float | None = None) -> Check:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected a number, got {_kind(value)}")
+        if low is not None and value < low:
+            raise ValueError(f"must be at least {low:g}, not {value:g}")
+        if high is not None and value > high:
+            raise ValueError(f"must be at most {high:g}, not {value:g}")
+        return float(value)
+
+    return check
+
+
+def _string(choices: tuple[str, ...] | None = None) -> Check:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {_kind(value)}")
+        if choices is not None and value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    return check
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+_interval = _number(MIN_INTERVAL_S, 86400)
+
+SCHEMA: dict[str, dict[str, Check]] = {
+    "display": {"theme": _string(), "time_range": _string(TIME_RANGES), "ascii": _bool,
+                "mouse": _bool},
+    "thresholds": {"handle_warn_c": _number(0, 250), "pcba_warn_c": _number(0, 250)},
+    "polling": {
+        "vitals_active_s": _interval, "vitals_idle_s": _interval, "wifi_s": _interval,
+        "lifetime_s": _interval, "version_s": _interval,
+        "connect_timeout_s": _number(0.1, 120), "read_timeout_s": _number(0.1, 600),
+    },
+    "history": {"db_path": _string(), "retention_days": _number(1, 3650),
+                "price_per_kwh": _number(0, 1000), "currency": _string()},
+}  # fmt: skip
+"""Every table and key the file may hold (plus ``[[chargers]]``)."""
+
+CHARGER_KEYS: dict[str, Check] = {
+    "host": _string(), "port": check_port, "name": _string(),
+    "phase_mode": _string(PHASE_MODES), "max_current_a": _number(1, 100),
+}  # fmt: skip
+
+EXAMPLE = """\
+# twc-tui configuration. Every key is optional; command-line flags override this file.
+
+# One [[chargers]] table per Wall Connector. With power sharing only the leader is on
+# your WiFi, so list the leader only: followers cannot be polled.
+[[chargers]]
+name = "Garage"
+host = "192.168.1.50"
+# port = 80
+# phase_mode = "auto"    # auto | split (NA 240 V split-phase) | three (EU/AU three-phase)
+# max_current_a = 48     # the breaker's rating: sets the top of the current chart
+
+[polling]
+# vitals_active_s = 1    # vitals cadence while a vehicle is plugged in (at least 1)
+# vitals_idle_s = 5      # vitals cadence with nothing plugged in
+# wifi_s = 30
+# lifetime_s = 60
+# version_s = 3600
+# connect_timeout_s = 5
+# read_timeout_s = 15    # the charger can be slow to send its first byte
+
+[display]
+# theme = "textual-dark" # any Textual theme; "ansi-dark" suits 16-colour terminals
+# time_range = "5m"      # 5m | 1h | 24h
+# ascii = false          # ASCII-only charts and bars
+# mouse = true           # false leaves text selection to the terminal
+
+[thresholds]
+# handle_warn_c = 60     # the charger itself derates at 65 °C
+# pcba_warn_c = 85
+
+[history]
+# db_path = "/var/lib/twc-tui/history.db"   # default: the user state dir
+# retention_days = 90
+# price_per_kwh = 0.30
+# currency = "$"
+"""
+
+
+def _line_of(text: str, key: str, table: str | None, index: int = 0) -> int | None:
+    """Best-effort line number of ``key`` inside ``table`` (the ``index``-th if it repeats)."""
+    current: str | None = None
+    seen = -1
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?", stripped)
+        if header:
+            current = header.group(1)
+            if current == table:
+                seen += 1
+            if key == "" and current == table and seen == index:
+                return number
+            continue
+        if current == table and (table != "chargers" or seen == index) and re.match(
+            rf"^[\"']?{re.escape(key)}[\"']?\s*=", stripped
+        ):
+            return number
+    return None
+
+
+def _where(path: Path, text: str, key: str, table: str | None = None, index: int = 0) -> str:
+    line = _line_of(text, key, table, index) if key else None
+    dotted = f"{table}.{key}" if table else key
+    if table == "chargers":
+        dotted = f"chargers[{index + 1}].{key}" if key else f"chargers[{index + 1}]"
+    return f"{path}" + (f":{line}" if line else "") + f": {dotted}"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read ``path`` (or the default location if it exists). Raises :class:`ConfigError`."""
+    explicit = path is not None
+    path = path if path is not None else default_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(f"{path}: no such config file") from None
+        return Settings()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file: {error}") from None
+    return parse_settings(text, path)
+
+
+def parse_settings(text: str, path: Path) -> Settings:
+    """Validate a config file's text strictly."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    values: dict[str, Any] = {}
+    for table, content in data.items():
+        if table == "chargers":
+            continue
+        if table not in SCHEMA:
+            known = ", ".join(["chargers", *SCHEMA])
+            raise ConfigError(f"{_where(path, text, '', table)}: unknown table [{table}] "
+                              f"(known: {known})")
+        if not isinstance(content, Mapping):
+            raise ConfigError(f"{_where(path, text, table)}: expected a table")
+        for key, value in content.items():
+            check = SCHEMA[table].get(key)
+            if check is None:
+                raise ConfigError(f"{_where(path, text, key, table)}: unknown key "
+                                  f"(known: {', '.join(SCHEMA[table])})")
+            try:
+                values[key] = check(value)
+            except ValueError as error:
+                raise ConfigError(f"{_where(path, text, key, table)}: {error}") from None
+    chargers = _chargers(data.get("chargers", []), path, text)
+    poll_keys = {k: values.pop(k) for k in list(values) if k in PollSettings.__dataclass_fields__}
+    try:
+        poll = PollSettings(**poll_keys)
+    except ValueError as error:
+        raise ConfigError(f"{path}: polling: {error}") from None
+    timeouts = Timeouts(connect=values.pop("connect_timeout_s", 5.0),
+                        read=values.pop("read_timeout_s", 15.0))
+    return Settings(chargers=chargers, poll=poll, timeouts=timeouts, **values)
+
+
+def _chargers(raw: Any, path: Path, text: str) -> tuple[ChargerConfig, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"{_where(path, text, 'chargers')}: use [[chargers]] tables")
+    chargers: list[ChargerConfig] = []
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{_where(path, text, '', 'chargers', index)}: expected a table")
+        values: dict[str, Any] = {}
+        for key, value in entry.items():
+            check = CHARGER_KEYS.get(key)
+            where = _where(path, text, key, "chargers", index)
+            if check is None:
+                raise ConfigError(f"{where}: unknown key (known: {', '.join(CHARGER_KEYS)})")
+            try:
+                values[key] = check(value)
+                if key == "host":
+                    values[key] = check_host(value)
+            except ValueError as error:
+                raise ConfigError(f"{where}: {error}") from None
+        if "host" not in values:
+            raise ConfigError(f"{_where(path, text, '', 'chargers', index)}: missing key host")
+        chargers.append(ChargerConfig(**values))
+    return tuple(chargers)
