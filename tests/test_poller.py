@@ -60,7 +60,9 @@ async def run_for(poller: ChargerPoller, seconds: float) -> None:
         await task
 
 
-def make(plugged: bool = True, **settings: Any) -> tuple[ChargerPoller, FakeClient, list[PollEvent]]:
+def make(
+    plugged: bool = True, **settings: Any
+) -> tuple[ChargerPoller, FakeClient, list[PollEvent]]:
     clock = ScaledClock(SPEED)
     client = FakeClient(clock, plugged)
     events: list[PollEvent] = []

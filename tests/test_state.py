@@ -41,11 +41,11 @@ def test_a_charging_session_is_told_as_events() -> None:
                    session_energy_wh=12345.0))
     s.apply(vitals(5, session_energy_wh=12345.0))
     assert kinds(s) == [
-        "plug", "state", "charge_start", "state", "alert_raised", "charge_stop", "state",
-        "alert_cleared", "unplug", "state",
+        "connected", "plug", "state", "charge_start", "state", "alert_raised", "charge_stop",
+        "state", "alert_cleared", "unplug", "state",
     ]  # fmt: skip
     assert "12.35 kWh" in s.log[-2].text
-    assert "High handle temperature" in s.log[4].text
+    assert "High handle temperature" in s.log[5].text
     assert s.power_w == 0.0
 
 
@@ -60,7 +60,7 @@ def test_reboot_wifi_internet_and_firmware() -> None:
     s.apply(PollSuccess("c1", "version", Version.from_json({"firmware_version": "25.1"}), 4, 0))
     s.apply(PollSuccess("c1", "version",
                         Version.from_json({"firmware_version": "26.1\x1b[2J"}), 5, 0))
-    assert kinds(s) == ["reboot", "internet_lost", "firmware"]
+    assert kinds(s) == ["connected", "reboot", "internet_lost", "firmware"]
     assert "\x1b" not in s.log[-1].text
 
 
@@ -77,7 +77,7 @@ def test_failures_keep_last_data_then_go_offline_and_recover() -> None:
     assert s.age(160) == 60
     s.apply(vitals(700, vehicle_connected=True, evse_state=9))
     assert s.health == "online" and s.last_error is None
-    assert kinds(s) == ["error", "offline", "online"]
+    assert kinds(s) == ["connected", "error", "offline", "online"]
     assert "after 9m 57s offline" in s.log[-1].text
 
 
@@ -85,4 +85,4 @@ def test_log_is_bounded() -> None:
     s = ChargerState("c1", "Garage", log_size=10)
     for i in range(100):
         s.apply(vitals(i, evse_state=1 if i % 2 else 4))
-    assert len(s.log) == 10 and s.log_total == 99
+    assert len(s.log) == 10 and s.log_total == 100  # the first answer, then 99 changes

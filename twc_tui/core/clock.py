@@ -54,4 +54,21 @@ class ScaledClock(Clock):
         return max(0.0, seconds) / self.speed
 
 
+class FixedClock(Clock):
+    """Time that stands still (snapshot tests); ``advance`` moves it on by hand."""
+
+    def __init__(self, wall: float = 1_795_000_000.0) -> None:
+        self.wall = wall
+        self._mono = 0.0
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def time(self) -> float:
+        return self.wall + self._mono
+
+    def advance(self, seconds: float) -> None:
+        self._mono += seconds
+
+
 REAL_CLOCK = Clock()

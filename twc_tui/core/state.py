@@ -30,7 +30,7 @@ class LogEntry:
     """Wall-clock time."""
     charger: str
     kind: str
-    """A stable key: plug, unplug, charge_start, charge_stop, state, alert_raised,
+    """A stable key: connected, plug, unplug, charge_start, charge_stop, state, alert_raised,
     alert_cleared, reasons, reboot, error, offline, online, wifi_lost, wifi_restored,
     internet_lost, internet_restored, firmware."""
     text: str
@@ -187,6 +187,9 @@ class ChargerState:
 
     def _vitals_events(self, old: Vitals | None, new: Vitals, note) -> None:  # type: ignore[no-untyped-def]
         if old is None:
+            s = new.state
+            note("connected", f"First answer: {s.label}{'' if s.verified else '?'} "
+                              f"(state {new.evse_state})")
             return
         if not old.plugged and new.plugged:
             note("plug", "Vehicle plugged in")

@@ -46,9 +46,9 @@ class TwcApp(App[int]):
         ),
     ]
 
-    paused: reactive[bool] = reactive(False)
+    paused: reactive[bool] = reactive(False, init=False)
     """The display is frozen; polling and recording go on."""
-    time_range: reactive[str] = reactive("5m")
+    time_range: reactive[str] = reactive("5m", init=False)
     """The charts' time range: one of ``RANGES``."""
 
     def __init__(
@@ -143,6 +143,8 @@ class TwcApp(App[int]):
             self._redraw(event.charger)
 
     def _redraw(self, charger: str | None) -> None:
+        if not self.is_running or not self.screen_stack:
+            return  # events fed before mount are shown when the first screen mounts
         screen = self.screen
         if isinstance(screen, OverviewScreen | DetailScreen):
             with self.batch_update():

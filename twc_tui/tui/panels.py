@@ -75,7 +75,7 @@ def vitals_rows(state: ChargerState, handle_warn_c: float = 60.0) -> list[Row]:
         voltage = getattr(v, f"voltage{phase}_v")
         text = f"{units.amps(current):>8}  {units.volts(voltage):>8}"
         if phase == "C" and split:
-            rows.append((f"Phase {phase}", Content.styled(text + "  n/a split-phase", MUTED)))
+            rows.append((f"Phase {phase}", Content.styled(text + "  n/a", MUTED)))
         else:
             rows.append((f"Phase {phase}", Content(text)))
     rows += [
@@ -131,7 +131,7 @@ def lifetime_rows(state: ChargerState) -> list[Row]:
         ("Per plug-in", Content(units.num(life.kwh_per_plugin, ".1f", "kWh"))),
         ("Charge starts", n(life.charge_starts)),
         ("Charging time", Content(units.duration(life.charging_time_s))),
-        ("Contactor", Content(f"{units.num(life.contactor_cycles, 'd')} cycles, "
+        ("Contactor", Content(f"{units.num(life.contactor_cycles, 'd')}, "
                               f"{units.num(life.contactor_cycles_loaded, 'd')} loaded")),
         ("Plug-ins", n(life.connector_cycles)),
         ("Alerts", n(life.alert_count)),

@@ -72,8 +72,9 @@ def _charts(ascii_only: bool, max_current: float) -> list[TimeChart]:
         (Series("grid_v", "V", "green"), Series("grid_hz", "Hz", "cyan", yside="right")),
         200.0,
         260.0,
-        49.5,
-        60.5,
+        # Hz: ±0.5 around the nominal 50 or 60 found in the data (see TimeChart).
+        -0.5,
+        0.5,
     )
     return [
         TimeChart(spec, id=name, ascii_only=ascii_only)

@@ -36,16 +36,16 @@ class OverviewScreen(Screen[None]):
         with VerticalScroll(id="cards-scroll"):
             with Grid(id="cards"):
                 for index, state in enumerate(app.states.values(), start=1):
-                    max_a = app.max_current.get(state.charger)
                     yield ChargerCard(
                         state,
                         index,
                         now=app.now,
-                        max_kw=None if max_a is None else max_a * 0.24,
+                        max_current_a=app.max_current.get(state.charger),
                         ascii_only=settings.ascii,
                         handle_warn_c=settings.handle_warn_c,
                     )
-        yield EventLog(id="overview-log", max_lines=200, show_charger=len(app.states) > 1)
+        names = {s.charger: s.name for s in app.states.values()}
+        yield EventLog(id="overview-log", max_lines=200, names=names)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -9,6 +9,7 @@ from textual.widget import Widget
 
 from twc_tui.core import units
 from twc_tui.core.state import ChargerState
+from twc_tui.core.text import safe_text
 from twc_tui.tui.look import badge, safe, trend
 
 DEFAULT_TOP_KW = 11.5
@@ -18,11 +19,12 @@ TREND_WINDOW_S = 300.0
 
 class ChargerCard(Widget, can_focus=True):
     """Name, state badge, power, current, session, handle temperature, a power trend and the
-    age of the data. It renders from :class:`ChargerState` and does no I/O."""
+    age of the data, in three lines so three cards fit an 80x24 terminal. It renders from
+    :class:`ChargerState` and does no I/O."""
 
     DEFAULT_CSS = """
     ChargerCard {
-        height: 6;
+        height: 5;
         border: round $primary 50%;
         border-title-color: $text;
         border-subtitle-color: $text-muted;
@@ -39,7 +41,7 @@ class ChargerCard(Widget, can_focus=True):
         index: int,
         *,
         now: callable,  # type: ignore[valid-type]
-        max_kw: float | None = None,
+        max_current_a: float | None = None,
         ascii_only: bool = False,
         handle_warn_c: float = 60.0,
     ) -> None:
@@ -48,7 +50,8 @@ class ChargerCard(Widget, can_focus=True):
         self.index = index
         """1-based position, also the number key that selects it."""
         self.now = now
-        self.max_kw = max_kw or DEFAULT_TOP_KW
+        self.max_current_a = max_current_a
+        """The breaker rating, which sets the trend's scale."""
         self.ascii_only = ascii_only
         self.handle_warn_c = handle_warn_c
 
@@ -69,34 +72,41 @@ class ChargerCard(Widget, can_focus=True):
         state, v = self.state, self.state.vitals
         width = max(10, self.size.width)
         if v is None:
-            body = Content.styled("waiting for first answer…", "$text-muted")
-            return Content("\n").join([body, Content(""), Content(""), self._footer()])
-        power = state.power_w
+            body = Content.styled("waiting for the first answer…", "$text-muted")
+            return Content("\n").join([body, Content(""), self._footer()])
         handle = v.handle_temp_c
         hot = handle is not None and handle >= self.handle_warn_c
+        # After unplug the charger keeps reporting the last session's energy.
+        session = (f"{units.kwh(v.session_energy_wh)} in {units.duration(v.session_s)}"
+                   if v.plugged else f"last session {units.kwh(v.session_energy_wh)}")
         line1 = Content.assemble(
-            (units.kw(power).rjust(9), "bold"),
-            "  ",
-            units.amps(v.vehicle_current_a).rjust(7),
-            "   ",
-            (f"{units.kwh(v.session_energy_wh)} in {units.duration(v.session_s)}", ""),
-        )
-        line2 = Content.assemble(
-            "Handle ",
+            (units.kw(state.power_w).rjust(9), "bold"),
+            units.amps(v.vehicle_current_a).rjust(8),
+            f"   {session}   Handle ",
             (units.celsius(handle), "bold $text-warning" if hot else ""),
-            "   ",
-            (v.state.label + ("" if v.state.verified else "?"), "$text-muted"),
-            f" ({v.evse_state})",
         )
+        label = v.state.label + ("" if v.state.verified else "?") + f" ({v.evse_state})"
+        spark_width = max(0, width - len(label) - 1)
         now = self.now()
         values = state.history.series(
-            "power_kw", now - TREND_WINDOW_S, now, width, max_gap=15.0
+            "power_kw", now - TREND_WINDOW_S, now, spark_width, max_gap=15.0
         )
-        spark = trend(values, self.max_kw, self.ascii_only)
-        if all(math.isnan(x) for x in values):
-            spark = ""
-        line3 = Content.styled(spark, "$text-success")
-        return Content("\n").join([line1, line2, line3, self._footer()])
+        spark = "" if all(math.isnan(x) for x in values) else trend(
+            values, self._top_kw(), self.ascii_only
+        )
+        line2 = Content.assemble(
+            (spark.ljust(spark_width), "$text-success"), " ", (label, "$text-muted")
+        )
+        return Content("\n").join([line1, line2, self._footer()])
+
+    def _top_kw(self) -> float:
+        """The trend's full scale: the breaker's power, so the bar height means something."""
+        if self.max_current_a is None:
+            return DEFAULT_TOP_KW
+        v = self.state.vitals
+        volts = (v.grid_v if v is not None and v.grid_v else 240.0)
+        phases = 3 if self.state.phase_mode == "three" else 1
+        return self.max_current_a * volts * phases / 1000.0
 
     def _footer(self) -> Content:
         state = self.state
@@ -110,4 +120,8 @@ class ChargerCard(Widget, can_focus=True):
             return Content.assemble(
                 (f"updated {age}, ", "$text-warning"), safe(state.last_error, 80)
             )
+        alerts = state.vitals.alerts if state.vitals is not None else ()
+        if alerts:
+            text = "; ".join(safe_text(a.text, 60) for a in alerts)
+            return Content.assemble((f"updated {age} · ", "$text-muted"), (text, "$text-warning"))
         return Content.styled(f"updated {age}", "$text-muted")

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from twc_tui.core.state import LogEntry
+from twc_tui.core.text import safe_text
 from twc_tui.core.units import clock
 
 LEVEL_STYLES = {"info": "", "warning": "yellow", "error": "bold red"}
@@ -20,9 +21,17 @@ class EventLog(RichLog):
     EventLog { height: 1fr; min-height: 4; background: $surface; }
     """
 
-    def __init__(self, *, id: str | None = None, max_lines: int = 500, show_charger: bool = False):
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        max_lines: int = 500,
+        names: dict[str, str] | None = None,
+    ):
         super().__init__(id=id, max_lines=max_lines, markup=False, highlight=False, wrap=True)
-        self.show_charger = show_charger
+        self.names = names
+        self.border_title = "Events"
+        """Charger id to display name; when given, each line names its charger."""
         self._shown: tuple[object, int] = (None, 0)
 
     def show(self, source: object, entries: Iterable[LogEntry], total: int) -> None:
@@ -37,8 +46,9 @@ class EventLog(RichLog):
             new = entries[len(entries) - (total - shown_total):] if total > shown_total else []
         for entry in new:
             line = Text(clock(entry.at) + " ", style="dim")
-            if self.show_charger:
-                line.append(entry.charger + " ", style="dim")
+            if self.names is not None:
+                name = safe_text(self.names.get(entry.charger, entry.charger), 20)
+                line.append(name + " ", style="bold")
             line.append(entry.text, style=LEVEL_STYLES.get(entry.level, ""))
             self.write(line)
         self._shown = (source, total)
