@@ -39,9 +39,13 @@ def _check(key: str, value: Any, kind: str, notes: list[str]) -> Any:
         ok = value if isinstance(value, bool) else None
     elif kind == "float":
         if isinstance(value, int | float) and not isinstance(value, bool):
-            ok = float(value) if math.isfinite(value) else None
-            if ok is None:
-                return None  # nan/inf is a known firmware quirk, not a type error
+            try:
+                ok = float(value)
+            except OverflowError:  # a JSON integer of 309+ digits: not a reading
+                ok = None
+            else:
+                if not math.isfinite(ok):
+                    return None  # nan/inf is a known firmware quirk, not a type error
     elif kind == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             ok = value
@@ -65,7 +69,8 @@ def _alert_code(value: Any) -> int | str | None:
         return int(value)
     if isinstance(value, str):
         stripped = value.strip()
-        return int(stripped) if stripped.isdigit() else value
+        # isascii: "²".isdigit() is True but int("²") raises.
+        return int(stripped) if stripped.isascii() and stripped.isdigit() else value
     return None
 
 
