@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixture_data import (
+
+from tests.fixture_data import (
     DERIVED,
     REPAIRED,
     all_fixtures,
@@ -28,7 +29,6 @@ from fixture_data import (
     vitals,
     wifi,
 )
-
 from twc_tui.core.client import tolerant_json
 from twc_tui.core.models import (
     PAYLOAD_TYPES,
