@@ -114,7 +114,7 @@ def check_host(host: str) -> str:
 
 def check_port(value: Any) -> int:
     if isinstance(value, str):
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):  # "²".isdigit() is True
             raise ValueError(f"not a port number: {value!r}")
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
@@ -267,8 +267,13 @@ def _line_of(text: str, key: str, table: str | None, index: int = 0) -> int | No
 
 
 def _where(path: Path, text: str, key: str, table: str | None = None, index: int = 0) -> str:
-    line = _line_of(text, key, table, index) if key else None
-    dotted = f"{table}.{key}" if table else key
+    if key:
+        line = _line_of(text, key, table, index)
+    elif table:  # the table itself: its header, or a top-level ``name = ...``
+        line = _line_of(text, "", table, index) or _line_of(text, table, None)
+    else:
+        line = None
+    dotted = f"{table}.{key}" if table and key else (table or key)
     if table == "chargers":
         dotted = f"chargers[{index + 1}].{key}" if key else f"chargers[{index + 1}]"
     return f"{path}" + (f":{line}" if line else "") + f": {dotted}"
