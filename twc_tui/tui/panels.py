@@ -50,7 +50,7 @@ def vitals_rows(state: ChargerState, handle_warn_c: float = 60.0) -> list[Row]:
     split = state.phase_mode == "split"
     label = Content.assemble(s.label, (" (unverified)" if not s.verified else "", MUTED))
     alerts = (
-        Content.styled("; ".join(a.text for a in v.alerts), WARN)
+        safe("; ".join(a.text for a in v.alerts), 60, WARN)
         if v.alerts
         else Content("none")
     )
@@ -192,13 +192,27 @@ def version_rows(state: ChargerState) -> list[Row]:
     return rows + _extra_rows(ver.extra, ver.notes)
 
 
-def render_rows(rows: list[Row], label_width: int = 14) -> Content:
-    """Rows as aligned ``label  value`` lines with bold group headings."""
+def render_rows(rows: list[Row], label_width: int = 14, columns: int = 1) -> Content:
+    """Rows as aligned ``label  value`` lines with bold group headings, in one column or,
+    on a wide enough panel, two (split at a heading so groups stay whole)."""
     lines: list[Content] = []
+    starts: list[int] = []
     for row in rows:
         if isinstance(row, str):
+            starts.append(len(lines))
             lines.append(Content.styled(row, "bold $text-accent"))
         else:
             label, value = row
-            lines.append(Content.assemble((label.ljust(label_width), MUTED), value))
-    return Content("\n").join(lines)
+            lines.append(Content.assemble((label.ljust(label_width) if label else "", MUTED),
+                                          value))
+    if columns < 2 or len(starts) < 2:
+        return Content("\n").join(lines)
+    split = min(starts[1:], key=lambda start: abs(start - len(lines) / 2))
+    left, right = lines[:split], lines[split:]
+    width = max(line.cell_length for line in left) + 2
+    joined = []
+    for i in range(max(len(left), len(right))):
+        a = left[i] if i < len(left) else Content("")
+        b = right[i] if i < len(right) else Content("")
+        joined.append(Content.assemble(a, " " * (width - a.cell_length), b))
+    return Content("\n").join(joined)

@@ -30,16 +30,26 @@ class Panel(Static):
             height: auto; }
     """
 
+    TWO_COLUMNS_FROM = 74
+    """Content width from which the rows are laid out in two columns (80x24 terminals)."""
+
     def __init__(self, title: str, *, id: str) -> None:
         super().__init__(id=id)
         self.border_title = title
+        self._rows: list[panels.Row] = []
         self._last: Content | None = None
 
     def show(self, rows: list[panels.Row]) -> None:
-        content = panels.render_rows(rows)
+        self._rows = rows
+        columns = 2 if self.content_size.width >= self.TWO_COLUMNS_FROM else 1
+        content = panels.render_rows(rows, columns=columns)
         if content != self._last:  # unchanged text costs no repaint and no bytes
             self._last = content
             self.update(content)
+
+    def on_resize(self) -> None:
+        if self._rows:
+            self.show(self._rows)
 
 
 def _charts(ascii_only: bool, max_current: float) -> list[TimeChart]:
@@ -154,36 +164,31 @@ class DetailScreen(Screen[None]):
         word, style = badge(state)
         v = state.vitals
         parts: list[Content | str | tuple[str, str]] = [
-            (f" {word} ", f"reverse {style}"),
-            " ",
-            safe(state.name, 30, "bold"),
-            (f"  {state.charger}", "$text-muted"),
+            (f" {word} ", f"reverse {style}"), " ", safe(state.name, 30, "bold"),
         ]
         if v is not None:
             parts += [
-                "  ",
-                (units.kw(state.power_w), "bold"),
-                f"  {units.amps(v.vehicle_current_a)}",
+                "  ", (units.kw(state.power_w), "bold"), f"  {units.amps(v.vehicle_current_a)}",
                 f"  session {units.kwh(v.session_energy_wh)} / {units.duration(v.session_s)}",
             ]
-        line2: Content
         age = units.age(state.age(self.app.now()))
+        where = f"{state.charger} · {self.index + 1} of {len(self.app.states)}"
+        line2: Content
         if state.health == "offline":
             line2 = Content.assemble(
-                (f"OFFLINE since {units.clock(state.offline_since, False)}: ", "bold $text-error"),
+                (f"OFFLINE since {units.clock(state.offline_since, False)}", "bold $text-error"),
+                (f" (data {age.removesuffix(' ago')} old): ", "$text-muted"),
                 safe(state.last_error, 90),
-                (f"  — showing data from {age}", "$text-muted"),
             )
         elif state.health == "error":
             line2 = Content.assemble(
-                ("Last poll failed: ", "bold $text-warning"), safe(state.last_error, 90),
-                (f"  — data from {age}", "$text-muted"),
+                ("Last poll failed", "bold $text-warning"),
+                (f" (data {age.removesuffix(' ago')} old): ", "$text-muted"),
+                safe(state.last_error, 90),
             )
         else:
             line2 = Content.styled(
-                f"updated {age} · range {self.app.time_range} · "
-                f"charger {self.index + 1} of {len(self.app.states)}",
-                "$text-muted",
+                f"updated {age} · {where} · range {self.app.time_range}", "$text-muted"
             )
         self.query_one("#summary", Static).update(
             Content("\n").join([Content.assemble(*parts), line2]), layout=False

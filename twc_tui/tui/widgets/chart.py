@@ -98,12 +98,20 @@ class TimeChart(PlotextPlot):
         )
         if key == self._key and self._cached is not None:
             return self._cached
-        self._build()
-        self._cached = super().render()  # type: ignore[assignment]
+        try:
+            if self._build():
+                self._cached = super().render()  # type: ignore[assignment]
+            else:
+                label = {"5m": "5 min", "1h": "hour", "24h": "24 hours"}[self.range]
+                self._cached = Text(f"{self.spec.title}: no data in the last {label}",
+                                    style="dim")
+        except Exception as error:  # plotext has edge cases; a chart must never end the app
+            self._cached = Text(f"chart unavailable: {type(error).__name__}", style="dim")
         self._key = key
         return self._cached  # type: ignore[return-value]
 
-    def _build(self) -> None:
+    def _build(self) -> bool:
+        """Plot the history; False when there is nothing to plot in the range."""
         plt = self.plt
         plt.clear_figure()
         spec = self.spec
@@ -116,6 +124,7 @@ class TimeChart(PlotextPlot):
         lo2, hi2 = spec.y2_min, spec.y2_max
         marker = "dot" if self.ascii_only else "braille"
         xs = [-span + (i + 0.5) * span / width for i in range(width)]
+        plotted = False
         for series in spec.series:
             ys = (
                 self.history.series(series.metric, now - span, now, width, max_gap=span / 20)
@@ -140,13 +149,13 @@ class TimeChart(PlotextPlot):
                     yside=series.yside,
                     label=series.label if i == 0 else None,
                 )
-            if not finite:
-                # Keep the legend honest: a series with no data still gets its label.
-                plt.plot([xs[0]], [lo], marker=" ", color=series.color, yside=series.yside,
-                         label=series.label)
+            plotted = plotted or bool(finite)
+        if not plotted:
+            return False  # plotext fails on a legend with no data; say it in words instead
         plt.ylim(lo, hi)
         if lo2 is not None and hi2 is not None:
             plt.ylim(lo2, hi2, yside="right")
         plt.xlim(-span, 0)
         ticks = _ticks(span)
         plt.xticks(ticks, [time.strftime("%H:%M", time.localtime(now + t)) for t in ticks])
+        return True
