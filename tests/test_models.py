@@ -131,6 +131,16 @@ def test_several_non_finite_tokens_in_one_body() -> None:
     assert (life.contactor_cycles, life.energy_wh, life.charging_time_s) == (44, 270093, 65738)
 
 
+@pytest.mark.parametrize("token", ["nan", "-nan", "NaN", "inf", "-inf", "Infinity", "-Infinity"])
+def test_each_non_finite_token_becomes_null(token: str) -> None:
+    assert tolerant_json(f'{{"avg_startup_temp":{token},"energy_wh":1}}') == {
+        "avg_startup_temp": None,
+        "energy_wh": 1,
+    }
+    # Together with a missing final brace, as firmware sends mid-charge.
+    assert tolerant_json(f'{{"x": [1, {token}]')["x"] == [1, None]
+
+
 @pytest.mark.parametrize(
     "body",
     [
