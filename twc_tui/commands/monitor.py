@@ -26,14 +26,21 @@ DEMO_SPEED = 20.0
 a minute or two."""
 
 EPILOG = """\
+commands (each has --help with examples):
+  twc-tui [HOST ...]          the full-screen monitor (this command)
+  twc-tui status [HOST ...]   poll once, print a report or --json; exit code 0/1/3
+  twc-tui discover CIDR       find Wall Connectors on a network range
+  twc-tui config path|init|check
+                              where the config file is; write an example; validate it
+  twc-tui simulate, record, sessions, export
+
 examples:
   twc-tui --demo                      simulated chargers, no hardware needed
   twc-tui 192.168.1.50                one charger
   twc-tui 192.168.1.50=Garage 192.168.1.51:80=Driveway
   twc-tui                             the chargers in the config file
-  twc-tui status 192.168.1.50         a one-shot report (see twc-tui status --help)
-
-other commands: status, config, discover, simulate, record, sessions, export
+  twc-tui status 192.168.1.50         a one-shot report, also what runs without a terminal
+  twc-tui discover 192.168.1.0/24     find chargers and print a config snippet
 """
 
 NO_HOSTS = """\
