@@ -51,6 +51,8 @@ class Session:
     reboots: int = 0
     lifetime_delta_wh: float | None = None
     """Lifetime ``energy_wh`` after minus before: a cross-check, filled in after the end."""
+    id: int | None = None
+    """The store's row id once written."""
 
     @property
     def duration_s(self) -> float:

@@ -1,0 +1,415 @@
+"""The history database: SQLite in WAL mode, versioned schema, batched writes, retention.
+
+One process writes at a time (see :mod:`twc_tui.core.recorder` for who); any number read.
+WAL lets readers run beside the writer, and ``synchronous=NORMAL`` means a commit costs no
+fsync (only checkpoints do), so a batch every few seconds is cheap and a crash loses at most
+the last unflushed batch, never the file.
+
+Samples are stored as scaled integers (0.1 A, 0.1 °C, 0.01 Hz, ...) because SQLite packs small
+integers into one to three bytes: a 10-second row costs about a third of the same row in REALs.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from twc_tui.core.sessions import Session
+from twc_tui.core.state import LogEntry
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+SAMPLE_METRICS: dict[str, tuple[str, float]] = {
+    "power_w": ("p", 1.0), "vehicle_a": ("a", 10.0), "handle_c": ("h", 10.0),
+    "pcba_c": ("b", 10.0), "mcu_c": ("m", 10.0), "grid_v": ("v", 10.0), "grid_hz": ("f", 100.0),
+}  # fmt: skip
+"""Metric name to (column prefix, scale): each metric has ``<p>_min``, ``_mean``, ``_max``."""
+
+_SAMPLE_COLS = [f"{p}_{s}" for p, _ in SAMPLE_METRICS.values() for s in ("min", "mean", "max")]
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE chargers (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
+    CREATE TABLE samples (
+        charger INTEGER NOT NULL, t INTEGER NOT NULL, n INTEGER NOT NULL,
+        """ + ", ".join(f"{c} INTEGER" for c in _SAMPLE_COLS) + """,
+        PRIMARY KEY (charger, t)) WITHOUT ROWID;
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY, at REAL NOT NULL, charger TEXT NOT NULL, kind TEXT NOT NULL,
+        text TEXT NOT NULL, level TEXT NOT NULL);
+    CREATE INDEX events_at ON events (at);
+    CREATE INDEX events_charger_at ON events (charger, at);
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY, charger TEXT NOT NULL, started REAL NOT NULL, ended REAL,
+        last_seen REAL NOT NULL, charging_s REAL NOT NULL, energy_wh REAL NOT NULL,
+        peak_power_w REAL NOT NULL, max_handle_c REAL, alerts TEXT NOT NULL,
+        saw_start INTEGER NOT NULL, saw_end INTEGER NOT NULL, longest_gap_s REAL NOT NULL,
+        reboots INTEGER NOT NULL);
+    CREATE INDEX sessions_started ON sessions (started);
+    """,
+    # 2: the lifetime-energy cross-check, and a place for the writer's high-water mark.
+    """
+    ALTER TABLE sessions ADD COLUMN lifetime_delta_wh REAL;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+"""Schema version N is reached by running MIGRATIONS[:N] in order. Never edit a released one."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+MERGE_WINDOW_S = 60.0
+"""Two monitors that watched the same plug-in date it within this of each other."""
+
+_SESSION_COLS = ("charger", "started", "ended", "last_seen", "charging_s", "energy_wh",
+                 "peak_power_w", "max_handle_c", "alerts", "saw_start", "saw_end",
+                 "longest_gap_s", "reboots", "lifetime_delta_wh")
+
+
+class StoreError(Exception):
+    """The store cannot be used; ``str()`` is one line for a person."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One downsampled bucket: ``stats[metric] = (min, mean, max)``; empty means a gap."""
+
+    charger: str
+    t: int
+    """Bucket start, wall-clock seconds."""
+    n: int
+    """Readings in the bucket; 0 for a bucket where the charger only failed."""
+    stats: dict[str, tuple[float, float, float]]
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    if "locked" in text or "busy" in text:
+        return "it is locked by another program; try again, or close that program"
+    if "readonly" in text or "read-only" in text:
+        return "it is read-only"
+    if "not a database" in text or "malformed" in text:
+        return "it is not a readable SQLite database (corrupt?); left untouched"
+    return text
+
+
+class Store:
+    """An open history database. Use :meth:`open`; methods raise only :class:`StoreError`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool) -> None:
+        self.path = path
+        self.conn = conn
+        self.readonly = readonly
+        """Opened read-only (``--db`` on a file we may not write): only queries work."""
+        self._charger_ids: dict[str, int] = {}
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str, *, readonly: bool = False, timeout_s: float = 2.0) -> Store:
+        """Open (creating and migrating if needed). Never deletes, renames or rewrites a file
+        it cannot read: a corrupt file is refused with a reason."""
+        path = Path(path).expanduser()
+        where = str(path)
+        if path.is_dir():
+            raise StoreError(f"cannot open {where}: it is a directory")
+        if path.exists():
+            try:
+                with path.open("rb") as f:
+                    head = f.read(len(SQLITE_MAGIC))
+            except OSError as error:
+                raise StoreError(f"cannot read {where}: {error.strerror or error}") from None
+            if head and head != SQLITE_MAGIC:
+                raise StoreError(f"cannot open {where}: it is not a SQLite database (corrupt or "
+                                 "another file); left untouched: move it aside or use --db")
+        elif readonly:
+            raise StoreError(f"no history database at {where} yet")
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreError(f"cannot create {path.parent}: "
+                                 f"{error.strerror or error}") from None
+        try:
+            uri = f"{path.absolute().as_uri()}?mode={'ro' if readonly else 'rwc'}"
+            conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open {where}: {_reason(error)}") from None
+        store = cls(path, conn, readonly)
+        try:
+            store._setup()
+        except sqlite3.Error as error:
+            conn.close()
+            raise StoreError(f"cannot open {where}: {_reason(error)}") from None
+        except StoreError:
+            conn.close()
+            raise
+        return store
+
+    def _setup(self) -> None:
+        c = self.conn
+        c.execute("PRAGMA foreign_keys = OFF")
+        if not self.readonly:
+            mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"cannot open {self.path}: WAL mode unavailable ({mode})")
+            c.execute("PRAGMA synchronous = NORMAL")
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer twc-tui (schema {version}, "
+                             f"this one knows {SCHEMA_VERSION}); upgrade twc-tui")
+        if version < SCHEMA_VERSION:
+            if self.readonly:
+                raise StoreError(f"{self.path} has an older schema; open it once with the "
+                                 "monitor or `twc-tui record` to upgrade it")
+            migrate(c, SCHEMA_VERSION)
+
+    def schema_version(self) -> int:
+        c = self.conn
+        has = c.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone()
+        if not has:
+            return 0
+        row = c.execute("SELECT version FROM schema_version").fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    # -- writing -------------------------------------------------------------------------
+    def write_batch(
+        self,
+        samples: Sequence[Sample] = (),
+        events: Sequence[LogEntry] = (),
+        sessions: Sequence[Session] = (),
+        dedupe_events: bool = False,
+    ) -> dict[int, int]:
+        """Write everything in one transaction. Samples already present are kept (another
+        monitor wrote that bucket); sessions update their row, or merge into the row another
+        monitor wrote for the same plug-in. ``dedupe_events`` skips events another monitor
+        already stored (after a writer handover). Returns ``{id(session): row id}``."""
+        if self.readonly:
+            raise StoreError(f"{self.path} is open read-only")
+        c = self.conn
+        ids: dict[int, int] = {}
+        try:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                for s in samples:
+                    self._insert_sample(s)
+                for e in events:
+                    if dedupe_events and c.execute(
+                        "SELECT 1 FROM events WHERE charger = ? AND kind = ? AND text = ? "
+                        "AND at BETWEEN ? AND ?",
+                        (e.charger, e.kind, e.text, e.at - MERGE_WINDOW_S, e.at + MERGE_WINDOW_S),
+                    ).fetchone():
+                        continue
+                    c.execute("INSERT INTO events (at, charger, kind, text, level) "
+                              "VALUES (?, ?, ?, ?, ?)", (e.at, e.charger, e.kind, e.text, e.level))
+                for s in sessions:
+                    ids[id(s)] = self._upsert_session(s)
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to {self.path}: {_reason(error)}") from None
+        return ids
+
+    def _charger_id(self, key: str) -> int:
+        cid = self._charger_ids.get(key)
+        if cid is None:
+            c = self.conn
+            c.execute("INSERT OR IGNORE INTO chargers (key) VALUES (?)", (key,))
+            cid = int(c.execute("SELECT id FROM chargers WHERE key = ?", (key,)).fetchone()[0])
+            self._charger_ids[key] = cid
+        return cid
+
+    def _insert_sample(self, s: Sample) -> None:
+        values: list[int | None] = []
+        for metric, (_, scale) in SAMPLE_METRICS.items():
+            stats = s.stats.get(metric)
+            values += [None] * 3 if stats is None else [
+                None if not math.isfinite(x) else round(x * scale) for x in stats
+            ]
+        marks = ", ".join("?" * (3 + len(values)))
+        self.conn.execute(
+            f"INSERT OR IGNORE INTO samples (charger, t, n, {', '.join(_SAMPLE_COLS)}) "
+            f"VALUES ({marks})", (self._charger_id(s.charger), s.t, s.n, *values))
+
+    def _upsert_session(self, s: Session) -> int:
+        c = self.conn
+        row = None
+        if s.id is not None:
+            row = c.execute("SELECT * FROM sessions WHERE id = ? AND charger = ?",
+                            (s.id, s.charger)).fetchone()
+        if row is None:
+            row = c.execute(
+                "SELECT * FROM sessions WHERE charger = ? AND started BETWEEN ? AND ? "
+                "AND (ended IS NULL OR ended > ?) ORDER BY abs(started - ?) LIMIT 1",
+                (s.charger, s.started - MERGE_WINDOW_S, s.started + MERGE_WINDOW_S,
+                 s.started, s.started)).fetchone()
+        merged = s if row is None else _merge(_session(row), s)
+        values = [getattr(merged, k) for k in _SESSION_COLS]
+        values[_SESSION_COLS.index("alerts")] = ",".join(sorted(merged.alerts))
+        if row is None:
+            cur = c.execute(f"INSERT INTO sessions ({', '.join(_SESSION_COLS)}) VALUES "
+                            f"({', '.join('?' * len(_SESSION_COLS))})", values)
+            return int(cur.lastrowid or 0)
+        sets = ", ".join(f"{k} = ?" for k in _SESSION_COLS)
+        c.execute(f"UPDATE sessions SET {sets} WHERE id = ?", (*values, row[0]))
+        return int(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def prune(self, now: float, retention_days: float) -> int:
+        """Delete samples and events older than the retention; sessions are kept (a few
+        rows a day). Returns how many rows went."""
+        cutoff = now - retention_days * 86400.0
+        gone = self._run("DELETE FROM samples WHERE t < ?", (cutoff,))
+        return gone + self._run("DELETE FROM events WHERE at < ?", (cutoff,))
+
+    def _run(self, sql: str, args: Sequence[object] = ()) -> int:
+        try:
+            return self.conn.execute(sql, args).rowcount
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to {self.path}: {_reason(error)}") from None
+
+    def _query(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read {self.path}: {_reason(error)}") from None
+
+    # -- reading -------------------------------------------------------------------------
+    def load_history(
+        self, charger: str, since: float, until: float | None = None, step_s: int = 10
+    ) -> list[tuple[float, dict[str, float] | None]]:
+        """Mean values per ``step_s`` (a multiple of 10) from ``since``, oldest first, as
+        ``(bucket middle, {metric: value})``; ``None`` instead of a dict marks a gap. The
+        metric names are :data:`twc_tui.core.history.METRICS` (``power_kw``, ``vehicle_a``,
+        ``handle_c``, ...), ready for ``History.add``."""
+        step = max(10, int(step_s))
+        means = ", ".join(f"avg({p}_mean)" for p, _ in SAMPLE_METRICS.values())
+        rows = self._query(
+            f"SELECT (t / {step}) * {step} AS b, sum(n), {means} FROM samples "
+            "WHERE charger = (SELECT id FROM chargers WHERE key = ?) AND t >= ? AND t < ? "
+            "GROUP BY b ORDER BY b",
+            (charger, math.floor(since), math.inf if until is None else until))
+        out: list[tuple[float, dict[str, float] | None]] = []
+        for b, n, *values in rows:
+            if not n:
+                out.append((b + step / 2, None))
+                continue
+            point: dict[str, float] = {}
+            for (metric, (_, scale)), value in zip(SAMPLE_METRICS.items(), values, strict=True):
+                if value is not None:
+                    point[metric] = value / scale
+            if "power_w" in point:
+                point["power_kw"] = point.pop("power_w") / 1000.0
+            out.append((b + step / 2, point))
+        return out
+
+    def load_events(
+        self, charger: str | None = None, limit: int = 500, since: float | None = None
+    ) -> list[LogEntry]:
+        """The newest ``limit`` events (of one charger, or all), oldest first."""
+        where, args = ["at >= ?"], [since if since is not None else -math.inf]
+        if charger is not None:
+            where.append("charger = ?")
+            args.append(charger)
+        rows = self._query(f"SELECT at, charger, kind, text, level FROM events WHERE "
+                           f"{' AND '.join(where)} ORDER BY at DESC, id DESC LIMIT ?",
+                           (*args, limit))
+        return [LogEntry(at, ch, kind, text, level) for at, ch, kind, text, level in rows[::-1]]
+
+    def sessions(self, since: float | None = None, charger: str | None = None) -> list[Session]:
+        """Sessions that started at or after ``since`` (open ones too), oldest first."""
+        sql, args = "SELECT * FROM sessions WHERE started >= ?", [since or -math.inf]
+        if charger is not None:
+            sql += " AND charger = ?"
+            args.append(charger)
+        return [_session(row) for row in self._query(sql + " ORDER BY started, id", args)]
+
+    def iter_samples(self, since: float | None = None) -> Iterator[Sample]:
+        """Every sample from ``since`` on, by time then charger (for export)."""
+        try:
+            cur = self.conn.execute(
+                f"SELECT c.key, s.t, s.n, {', '.join('s.' + c for c in _SAMPLE_COLS)} "
+                "FROM samples s JOIN chargers c ON c.id = s.charger WHERE s.t >= ? "
+                "ORDER BY s.t, c.key", (since or -math.inf,))
+            for key, t, n, *values in cur:
+                stats = {}
+                for i, (metric, (_, scale)) in enumerate(SAMPLE_METRICS.items()):
+                    trio = values[3 * i: 3 * i + 3]
+                    if None not in trio:
+                        stats[metric] = (trio[0] / scale, trio[1] / scale, trio[2] / scale)
+                yield Sample(key, t, n, stats)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read {self.path}: {_reason(error)}") from None
+
+    def count(self, table: str) -> int:
+        if table not in ("samples", "events", "sessions", "chargers"):
+            raise ValueError(table)
+        return int(self._query(f"SELECT count(*) FROM {table}")[0][0])
+
+
+def migrate(conn: sqlite3.Connection, target: int) -> None:
+    """Bring the schema up to version ``target``, one migration per transaction."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    conn.execute("BEGIN IMMEDIATE")  # the version is read under the write lock: no races
+    try:
+        row = conn.execute("SELECT version FROM schema_version").fetchone()
+        version = int(row[0]) if row else 0
+        if row is None:
+            conn.execute("INSERT INTO schema_version (version) VALUES (0)")
+        for number in range(version + 1, target + 1):
+            for statement in MIGRATIONS[number - 1].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("UPDATE schema_version SET version = ?", (number,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _session(row: tuple) -> Session:
+    values = dict(zip(("id", *_SESSION_COLS[:13]), row[:14], strict=True))
+    alerts = values.pop("alerts")
+    s = Session(**values, alerts=set(filter(None, alerts.split(","))))
+    s.lifetime_delta_wh = row[14] if len(row) > 14 else None
+    s.saw_start, s.saw_end = bool(s.saw_start), bool(s.saw_end)
+    return s
+
+
+def _merge(old: Session, new: Session) -> Session:
+    """The union of what two monitors (or two flushes) know about one plug-in."""
+    if old.saw_start != new.saw_start:
+        first = old if old.saw_start else new  # a seen plug-in beats a back-dated one
+    else:
+        first = old if old.started <= new.started else new
+    done = new if new.ended is not None or old.ended is None else old
+    handles = [h for h in (old.max_handle_c, new.max_handle_c) if h is not None]
+    return Session(
+        new.charger, started=first.started, ended=done.ended,
+        last_seen=max(old.last_seen, new.last_seen),
+        charging_s=max(old.charging_s, new.charging_s),
+        energy_wh=max(old.energy_wh, new.energy_wh),
+        peak_power_w=max(old.peak_power_w, new.peak_power_w),
+        max_handle_c=max(handles) if handles else None, alerts=old.alerts | new.alerts,
+        saw_start=old.saw_start or new.saw_start, saw_end=done.saw_end,
+        longest_gap_s=max(old.longest_gap_s, new.longest_gap_s),
+        reboots=max(old.reboots, new.reboots),
+        lifetime_delta_wh=new.lifetime_delta_wh if new.lifetime_delta_wh is not None
+        else old.lifetime_delta_wh, id=old.id)
