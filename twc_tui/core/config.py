@@ -126,6 +126,8 @@ def parse_target(text: str) -> ChargerConfig:
     """``HOST``, ``HOST:PORT``, ``[v6]:PORT``, each optionally followed by ``=NAME``."""
     spec, _, name = text.partition("=")
     spec = spec.strip()
+    if spec.startswith("https://"):
+        raise ValueError(f"Wall Connectors serve plain HTTP only: {text!r}")
     if spec.startswith("http://"):
         spec = spec[len("http://"):].rstrip("/")
     port: Any = 80

@@ -19,7 +19,7 @@ _C0[0x7F] = "\u2421"  # ␡
 _DANGEROUS = re.compile(
     "[\x00-\x1f\x7f"  # C0 controls and DEL: ESC, BEL, NUL, CR...
     "\x80-\x9f"  # C1 controls: 0x9b is a one-byte CSI on some terminals
-    "\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069"  # zero-width and bidi controls
+    "\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069"  # zero-width, line breaks, bidi
     "\ud800-\udfff"  # lone surrogates (from errors="surrogateescape") cannot be encoded
     "\ufeff]"
 )
