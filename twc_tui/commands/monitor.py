@@ -192,7 +192,7 @@ def start_demo(speed: float = DEMO_SPEED) -> tuple[list[ChargerConfig], Callable
     names = ("Garage (NA demo)", "Driveway (EU demo)", "Carport (idle demo)")
     chargers = [
         ChargerConfig(host="127.0.0.1", port=sim.port, name=names[i] if i < 3 else sim.name,
-                      max_current_a=48.0 if sim.scenario.profile.name == "na" else 16.0)
+                      max_current_a=48.0 if sim.profile == "na" else 16.0)
         for i, sim in enumerate(farm.chargers)  # type: ignore[attr-defined]
     ]
 
