@@ -142,3 +142,26 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(status, "main", interrupted)
     assert main(["status", "10.0.0.1"]) == 130
+
+
+def test_ctrl_c_during_a_stalled_request_exits_130_without_traceback(tmp_path: Path) -> None:
+    """A charger that accepts the connection and never answers; the user presses Ctrl+C."""
+    import signal
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(20)
+        port = listener.getsockname()[1]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "twc_tui", "status", f"127.0.0.1:{port}"], cwd=ROOT,
+            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
+        )
+        connection, _ = listener.accept()  # the request is now in flight
+        with connection:
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and out == ""

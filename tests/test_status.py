@@ -6,18 +6,27 @@ second half runs the command against simulated chargers over real HTTP on loopba
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import io
 import json
+import os
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 
 from tests import fixture_data as fx
+from twc_tui.commands import status
 from twc_tui.commands.status import make_console, render_reports, report_text
 from twc_tui.core.config import ChargerConfig, Settings
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus
 from twc_tui.core.report import ChargerReport, charger_document, document, exit_code
+from twc_tui.core.simulator import Faults, SimulatedCharger, SimulatorFarm
 
 HOSTILE = "[b]bold[/b] [@click=app.quit]x[/] \x1b]0;title\x07\x1b[2J\x00" + "Z" * 10_000
 
@@ -189,3 +198,132 @@ def test_idle_unit_reads_zero_power_and_last_session() -> None:
     assert report.power_w == 0.0 and report.exit_code() == 0
     text = "\n".join(lines_of([report]))
     assert "0.00 kW" in text and "not plugged in" in text and "last session" in text
+
+
+# -- over real HTTP against simulated chargers (loopback) ------------------------------------
+
+DERATED_S = 24 * 60
+""""charging" + this many seconds: past the alert-40 derate (about 23 minutes in)."""
+
+
+@pytest.fixture
+async def farm() -> AsyncIterator[dict[str, SimulatedCharger]]:
+    sims = {
+        "na": SimulatedCharger("na", scenario="charging", seed=1),
+        "eu": SimulatedCharger("eu", scenario="charging", seed=2),
+        "idle": SimulatedCharger("na", scenario="idle", seed=3),
+    }
+    async with SimulatorFarm(list(sims.values())):
+        yield sims
+
+
+def hosts(*sims: SimulatedCharger) -> list[str]:
+    return [f"127.0.0.1:{s.port}" for s in sims]
+
+
+async def run_status(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                     *argv: str) -> tuple[int, str]:
+    """``status.main`` in a worker thread, so this loop keeps serving the simulators."""
+    empty = tmp_path / "empty.toml"
+    empty.write_text("", encoding="utf-8")
+    code = await asyncio.to_thread(status.main, ["--config", str(empty), *argv])
+    return code, capsys.readouterr().out
+
+
+async def test_json_against_na_eu_and_idle(farm: dict[str, SimulatedCharger], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = await run_status(capsys, tmp_path, "--json", *hosts(*farm.values()))
+    doc = json.loads(out)
+    na, eu, idle = doc["chargers"]
+    assert code == 0 and doc["exit_code"] == 0, doc
+    for c in (na, eu, idle):
+        assert c["reachable"] and c["error"] is None and c["problems"] == []
+        assert c["endpoint_errors"] == {} and c["alerts"] == []
+        assert c["wifi"]["ssid"] == base64.b64decode(c["wifi"]["ssid_raw"]).decode()
+        assert c["version"]["serial_number"] and c["lifetime"]["energy_wh"] > 0
+    v = na["vitals"]
+    assert na["state"] == {"code": 11, "label": "Charging", "verified": True}
+    assert na["plugged"] and na["charging"] and na["phase_mode"] == "split"
+    assert na["power_w"] == pytest.approx(v["grid_v"] * v["vehicle_current_a"], abs=0.1)
+    assert na["power_w"] > 5000
+    v = eu["vitals"]
+    assert eu["state"]["code"] == 11 and eu["charging"] and eu["phase_mode"] == "three"
+    assert eu["power_w"] == pytest.approx(
+        sum(v[f"voltage{p}_v"] * v[f"current{p}_a"] for p in "ABC"), abs=0.1)
+    assert eu["power_w"] > 5000
+    assert idle["state"]["code"] == 1 and not idle["plugged"] and not idle["charging"]
+    assert idle["power_w"] == 0.0
+
+
+async def test_polite_one_request_at_a_time_each_endpoint_once(
+    farm: dict[str, SimulatedCharger], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await run_status(capsys, tmp_path, *hosts(*farm.values()))
+    for sim in farm.values():
+        assert sim.max_in_flight == 1
+        assert Counter((r.method, r.path) for r in sim.log) == Counter(
+            ("GET", f"/api/1/{e}") for e in ("vitals", "lifetime", "wifi_status", "version"))
+
+
+async def test_alert_40_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async with SimulatedCharger("na", scenario="charging", start_at_s=DERATED_S) as hot:
+        code, out = await run_status(capsys, tmp_path, "--json", *hosts(hot))
+    (c,) = json.loads(out)["chargers"]
+    assert code == 1
+    assert c["alerts"] == [{"code": 40, "text": "High handle temperature, charging limited"}]
+    assert c["state"]["code"] == 11  # a real derate stays in 11
+
+
+async def test_unreachable_exits_3_and_the_others_still_report(
+    farm: dict[str, SimulatedCharger], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = await run_status(capsys, tmp_path, *hosts(farm["na"]), "127.0.0.1:9=Dead")
+    assert code == 3
+    assert "Dead" in out and "connection refused" in out and "Charging (11)" in out
+
+
+@pytest.mark.parametrize(("faults", "words"), [
+    (Faults(status=500), "HTTP 500 from /api/1/vitals"),
+    (Faults(stall_s=5.0), "timed out after 0.6 s"),
+    (Faults(wrong_shape="array"), "expected a JSON object, got an array"),
+])  # fmt: skip
+async def test_a_failing_vitals_is_unreachable_in_words(
+    faults: Faults, words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with SimulatedCharger("eu", scenario="idle", faults=faults) as sim:
+        code, out = await run_status(capsys, tmp_path, "--json", "--timeout", "0.2", *hosts(sim))
+        (c,) = json.loads(out)["chargers"]
+        assert code == 3 and c["reachable"] is False and words in c["error"]
+        if faults.stall_s:  # a silent charger is not asked three more times
+            assert sim.max_in_flight == 1 and all(r.path == "/api/1/vitals" for r in sim.log)
+            assert all(c["endpoint_errors"][e].startswith("skipped")
+                       for e in ("lifetime", "wifi_status", "version"))
+
+
+async def test_hostile_charger_report_is_safe_at_80_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with SimulatedCharger("na", scenario="charging", faults=Faults(hostile=True)) as sim:
+        code, out = await run_status(capsys, tmp_path, *hosts(sim))
+        json_code, doc = await run_status(capsys, tmp_path, "--json", *hosts(sim))
+    assert code == json_code == 1  # hostile alert values are alerts
+    assert "\x1b" not in out and "\x07" not in out and "\x00" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "[b]" in out and "Charging (11)" in out
+    assert doc.isascii() and json.loads(doc)["chargers"][0]["extra"]["vitals"]
+
+
+async def test_end_to_end_subprocess_report(farm: dict[str, SimulatedCharger],
+                                            tmp_path: Path) -> None:
+    """The installed entry point as a user runs it, stdout a pipe, TERM=dumb."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "twc_tui", "status", *hosts(farm["na"], farm["idle"]),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "TERM": "dumb"},
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    text = out.decode()
+    assert proc.returncode == 0, err.decode()
+    assert "\x1b" not in text  # no colour codes into a pipe
+    assert "Charging (11)" in text and "No vehicle (1)" in text and "0 unreachable" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
