@@ -11,6 +11,7 @@ import sys
 from twc_tui.core.sim_faults import FAULT_HELP, Faults
 from twc_tui.core.sim_profiles import PROFILES
 from twc_tui.core.sim_scenario import SCRIPTS
+from twc_tui.core.simulator import SimulatedCharger, SimulatorFarm
 
 DESCRIPTION = """\
 Serve simulated Tesla Wall Connector Gen 3 chargers over real HTTP: the four endpoints
@@ -88,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="simulated seconds into the scenario at start (default: 0)")
     parser.add_argument("--faults", type=_faults, default=None, metavar="SPEC",
                         help="inject faults, e.g. latency=0.5,error_rate=0.2 (keys below)")
+    parser.add_argument("--offline-every", type=_seconds, default=None, metavar="S",
+                        help="every S real seconds, stop listening (connection refused) ...")
+    parser.add_argument("--offline-for", type=_seconds, default=10.0, metavar="S",
+                        help="... for S real seconds, then come back on the same port "
+                             "(default: %(default)s), e.g. --offline-every 60 --offline-for 20")
     parser.add_argument("--count", type=_count, default=1, metavar="N",
                         help="how many chargers (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=None,
@@ -96,7 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, or a usage error already reported in one line
+        return int(done.code or 0)
+    if args.offline_every is not None and not (args.offline_every > 0 and args.offline_for > 0):
+        print("twc-tui simulate: --offline-every and --offline-for must be above 0",
+              file=sys.stderr)
+        return 2
     if args.port and args.port + args.count - 1 > 65535:
         print(f"twc-tui simulate: ports {args.port}-{args.port + args.count - 1} go past 65535",
               file=sys.stderr)
@@ -108,8 +121,6 @@ def main(argv: list[str]) -> int:
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    from twc_tui.core.simulator import SimulatedCharger, SimulatorFarm
-
     chargers = [
         SimulatedCharger(args.profile, host=args.host,
                          port=args.port + i if args.port else 0, speed=args.speed,
@@ -138,9 +149,25 @@ async def _serve(args: argparse.Namespace) -> int:
     if args.faults:
         print(f"faults: {', '.join(args.faults.active())}", file=sys.stderr, flush=True)
     print("serving; Ctrl+C to stop", file=sys.stderr, flush=True)
+    flapping = asyncio.create_task(_flap(chargers, args.offline_every, args.offline_for))
     try:
         await stop.wait()
     finally:
+        flapping.cancel()
+        await asyncio.gather(flapping, return_exceptions=True)
         await farm.stop()
     return 0
+
+
+async def _flap(chargers: list[SimulatedCharger], every: float | None, down_for: float) -> None:
+    """Take the chargers offline now and then, as a charger dropping off Wi-Fi does."""
+    if not every:
+        return
+    while True:
+        await asyncio.sleep(every)
+        print(f"offline for {down_for:g} s", file=sys.stderr, flush=True)
+        for charger in chargers:
+            await charger.go_offline(down_for)
+        await asyncio.sleep(down_for)
+        print("back online", file=sys.stderr, flush=True)
 

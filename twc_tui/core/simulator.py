@@ -263,7 +263,8 @@ class SimulatedCharger:
                 return False
             extra = (("Allow", "GET"),) if status == 405 else ()
             writer.write(sim_http.head(status, content_type=ctype, length=len(body),
-                                       keep_alive=keep, extra=extra) + body)
+                                       keep_alive=keep, extra=extra)
+                         + (b"" if request.method == "HEAD" else body))
             await writer.drain()
             return keep
         finally:
