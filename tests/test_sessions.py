@@ -205,3 +205,29 @@ def test_wall_clock_stepping_back_is_ignored() -> None:
     tracker.observe(T0, plugged)
     assert tracker.observe(T0 - 100, Vitals.from_json(IDLE)) == []
     assert tracker.current is not None
+
+
+def test_totals_per_day_week_and_month() -> None:
+    from datetime import datetime
+
+    from twc_tui.core.sessions import cost, totals
+
+    def at(text: str) -> float:
+        return datetime.fromisoformat(text).timestamp()
+
+    rows = [Session("c1", started=at(f), last_seen=at(f) + 3600, ended=at(f) + 3600,
+                    energy_wh=wh, charging_s=1800)
+            for f, wh in [("2026-10-31T18:00", 1000.0), ("2026-11-01T07:30", 2000.0),
+                          ("2026-11-01T18:00", 3000.0), ("2026-11-02T18:00", 4000.0)]]
+    days = totals(rows, "day")
+    assert [(d.period, d.sessions, d.energy_wh) for d in days] == [
+        ("2026-10-31", 1, 1000.0), ("2026-11-01", 2, 5000.0), ("2026-11-02", 1, 4000.0)]
+    assert days[1].start == at("2026-11-01T00:00") and days[1].charging_s == 3600
+    weeks = totals(rows, "week")  # 2026-11-01 is a Sunday
+    assert [(w.period, w.energy_wh) for w in weeks] == [("2026-W44", 6000.0),
+                                                         ("2026-W45", 4000.0)]
+    assert [(m.period, m.sessions) for m in totals(rows, "month")] == [("2026-10", 1),
+                                                                       ("2026-11", 3)]
+    assert cost(2500.0, 0.3) == pytest.approx(0.75) and cost(1.0, None) is None
+    with pytest.raises(ValueError):
+        totals(rows, "year")
