@@ -327,3 +327,13 @@ async def test_end_to_end_subprocess_report(farm: dict[str, SimulatedCharger],
     assert "\x1b" not in text  # no colour codes into a pipe
     assert "Charging (11)" in text and "No vehicle (1)" in text and "0 unreachable" in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+async def test_a_charger_listed_twice_is_polled_once_and_quiet_prints_nothing(
+    farm: dict[str, SimulatedCharger], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    na = farm["na"]
+    code, out = await run_status(capsys, tmp_path, "-q", *hosts(na, na))
+    assert code == 0 and out == ""
+    assert na.max_in_flight == 1
+    assert [r.path for r in na.log].count("/api/1/vitals") == 1

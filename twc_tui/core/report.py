@@ -137,10 +137,17 @@ async def poll_charger(client: ChargerClient, charger: ChargerConfig) -> Charger
 async def poll_chargers(
     chargers: Sequence[ChargerConfig], timeouts: Timeouts
 ) -> list[ChargerReport]:
-    """All chargers at once (they are independent), over one shared HTTP client."""
+    """All chargers at once (they are independent), over one shared HTTP client.
+
+    A charger listed twice (on the command line and in the config, say) is polled once:
+    two concurrent rounds would put two requests in flight on one fragile device.
+    """
+    unique: dict[str, ChargerConfig] = {}
+    for charger in chargers:
+        unique.setdefault(charger.id, charger)
     async with make_http_client(timeouts) as http:
         return list(await asyncio.gather(*(
-            poll_charger(ChargerClient(http, c.host, c.port, timeouts), c) for c in chargers
+            poll_charger(ChargerClient(http, c.host, c.port, timeouts), c) for c in unique.values()
         )))  # fmt: skip
 
 
