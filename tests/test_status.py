@@ -103,6 +103,7 @@ def test_json_document_shape_and_decoded_values() -> None:
     assert v["currentA_a"] == 18.7 and v["evse_state"] == 11  # the device's own key names
     assert c["lifetime"]["avg_startup_temp"] is None  # nan -> null
     assert c["wifi"]["ssid"] == "My WiFi" and c["wifi"]["ssid_raw"] == "TXkgV2lGaQ=="
+    assert c["wifi"]["ssid_decoded"] is True
     assert c["wifi"]["wifi_rssi"] == -58 and "wifi_ssid" not in c["wifi"]
     assert c["version"]["IEEE1547VfTripsCrc"] == "BB5EABC5"
     assert c["alerts"] == [] and c["extra"] == {} and doc["exit_code"] == 0
@@ -115,6 +116,13 @@ def test_json_sentinel_alert_and_unknown_keys() -> None:
     assert c["alerts"] == [{"code": 40, "text": "High handle temperature, charging limited"}]
     assert c["extra"] == {"vitals": {"shiny_new_field": None}}  # inf -> null, still valid JSON
     assert c["exit_code"] == 1
+
+
+def test_json_ssid_that_is_not_base64_is_kept_as_sent() -> None:
+    report = healthy()
+    report.wifi = fx.wifi("synthetic_wifi_ssid_invalid_utf8.json")
+    wifi = charger_document(report)["wifi"]
+    assert wifi["ssid"] == wifi["ssid_raw"] and wifi["ssid_decoded"] is False
 
 
 def test_json_for_an_unreachable_charger() -> None:

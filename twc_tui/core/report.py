@@ -200,7 +200,10 @@ def charger_document(report: ChargerReport) -> dict[str, Any]:
     state = v.state if v else None
     wifi: dict[str, Any] | None = None
     if report.wifi is not None:
-        wifi = {"ssid": report.wifi.ssid_decoded, "ssid_raw": report.wifi.wifi_ssid}
+        # "ssid" is what a person would call the network: base64-decoded, or as sent when
+        # it does not decode to printable text (field notes §3.3); "ssid_raw" is as sent.
+        wifi = {"ssid": report.wifi.ssid, "ssid_raw": report.wifi.wifi_ssid,
+                "ssid_decoded": report.wifi.ssid_decoded is not None}
         wifi.update((k, val) for k, val in report.wifi.device_dict().items() if k != "wifi_ssid")
     payloads = {"vitals": v, "lifetime": report.lifetime, "wifi_status": report.wifi,
                 "version": report.version}
