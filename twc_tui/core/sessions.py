@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from twc_tui.core.models import Vitals
 
-MAX_GAP_S = 120.0
+MAX_GAP_S = 300.0
 """Longer than this between two readings, the monitor did not see what happened in between."""
 
 RESET_TOLERANCE_WH = 0.5

@@ -1,0 +1,149 @@
+"""``twc-tui sessions [--csv|--json] [--since DATE]``: the charging sessions on record."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from twc_tui.core.config import ConfigError, Settings, load_settings
+from twc_tui.core.recorder import default_db_path
+from twc_tui.core.sessions import Session, cost
+from twc_tui.core.store import Store, StoreError
+from twc_tui.core.units import duration
+
+EXIT_USAGE = 2
+
+FIELDS = ("charger", "started", "ended", "duration_s", "charging_s", "energy_kwh", "peak_kw",
+          "max_handle_c", "alerts", "complete", "reboots", "lifetime_delta_kwh", "cost")
+"""CSV columns and JSON keys. ``complete`` is false when the monitor saw only part of it."""
+
+
+def parse_date(text: str) -> float:
+    """``2026-11-01`` (local midnight) or an ISO timestamp (local time unless it has an
+    offset) to wall-clock seconds. Raises ``ValueError`` with a one-line message."""
+    try:
+        return datetime.fromisoformat(text.strip()).timestamp()
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"not a date: {text!r} (use 2026-11-01 or 2026-11-01T18:00)") from None
+
+
+def iso(at: float | None) -> str:
+    """Local time with its offset, to the second; empty for None."""
+    if at is None:
+        return ""
+    return datetime.fromtimestamp(at).astimezone().isoformat(timespec="seconds")
+
+
+def common_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", metavar="DATE", help="from this date or time (ISO 8601)")
+    parser.add_argument("--db", metavar="PATH", help="history database (default: the config's "
+                        "[history] db_path, else the user state dir)")
+    parser.add_argument("--config", metavar="PATH", help="config file")
+
+
+def open_for_reading(prog: str, args: argparse.Namespace) -> tuple[Store | None, Settings,
+                                                                   float | None, int]:
+    """Settings, the store and ``--since`` for a reading command, or an exit code.
+
+    A database that does not exist yet at the default place is not an error (nothing was
+    recorded yet: empty output, a note on stderr); a ``--db`` that does not exist is.
+    """
+    try:
+        settings = load_settings(Path(args.config).expanduser() if args.config else None)
+        since = None if args.since is None else parse_date(args.since)
+    except (ConfigError, ValueError) as error:
+        print(f"{prog}: {'--since: ' if isinstance(error, ValueError) else ''}{error}",
+              file=sys.stderr)
+        return None, Settings(), None, EXIT_USAGE
+    db = default_db_path(args.db or settings.db_path)
+    if not db.exists():
+        print(f"{prog}: no history database at {db}" + (
+            "" if args.db else " yet (run the monitor or `twc-tui record`)"), file=sys.stderr)
+        return None, settings, since, EXIT_USAGE if args.db else 0
+    try:
+        store = Store.open(db, readonly=not os.access(db.parent, os.W_OK))
+    except StoreError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return None, settings, since, EXIT_USAGE
+    return store, settings, since, 0
+
+
+def session_record(s: Session, name: str, price: float | None) -> dict[str, Any]:
+    def r(value: float | None, digits: int) -> float | None:
+        return None if value is None or not math.isfinite(value) else round(value, digits)
+
+    return {
+        "charger": name, "started": iso(s.started), "ended": iso(s.ended),
+        "duration_s": round(s.duration_s), "charging_s": round(s.charging_s),
+        "energy_kwh": r(s.energy_wh / 1000, 3), "peak_kw": r(s.peak_power_w / 1000, 2),
+        "max_handle_c": r(s.max_handle_c, 1), "alerts": " ".join(sorted(s.alerts)),
+        "complete": s.complete, "reboots": s.reboots,
+        "lifetime_delta_kwh": None if s.lifetime_delta_wh is None
+        else r(s.lifetime_delta_wh / 1000, 3),
+        "cost": r(cost(s.energy_wh, price), 2),
+    }
+
+
+def write_table(records: list[dict[str, Any]], out: TextIO, currency: str) -> None:
+    if not records:
+        print("no sessions recorded", file=out)
+        return
+    head = f"{'charger':<16} {'started':<19} {'duration':>9} {'charging':>9} {'kWh':>8}"
+    head += f" {'peak kW':>7} {'handle':>6}  {'cost':>8}  notes"
+    print(head, file=out)
+    for rec in records:
+        notes = [] if rec["complete"] else ["partial"]
+        if rec["alerts"]:
+            notes.append(f"alerts {rec['alerts']}")
+        if not rec["ended"]:
+            notes.append("in progress")
+        money = "" if rec["cost"] is None else f"{currency}{rec['cost']:.2f}"
+        handle = "" if rec["max_handle_c"] is None else f"{rec['max_handle_c']:.0f}°C"
+        print(f"{rec['charger'][:16]:<16} {rec['started'][:19].replace('T', ' '):<19} "
+              f"{duration(rec['duration_s']):>9} {duration(rec['charging_s']):>9} "
+              f"{rec['energy_kwh']:>8.3f} {rec['peak_kw']:>7.2f} {handle:>6}  {money:>8}  "
+              f"{', '.join(notes)}", file=out)
+
+
+def main(argv: Sequence[str], out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    parser = argparse.ArgumentParser(prog="twc-tui sessions",
+                                     description="List recorded charging sessions.")
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true", help="CSV with a header row")
+    fmt.add_argument("--json", action="store_true", help="a JSON array")
+    common_args(parser)
+    args = parser.parse_args(list(argv))
+    store, settings, since, code = open_for_reading("twc-tui sessions", args)
+    rows: list[Session] = []
+    if store is not None:
+        try:
+            rows = store.sessions(since)
+        except StoreError as error:
+            print(f"twc-tui sessions: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        finally:
+            store.close()
+    elif code:
+        return code
+    names = {c.id: c.label for c in settings.chargers}
+    records = [session_record(s, names.get(s.charger, s.charger), settings.price_per_kwh)
+               for s in rows]
+    if args.json:
+        json.dump(records, out, indent=2)
+        out.write("\n")
+    elif args.csv:
+        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        write_table(records, out, settings.currency)
+    return 0
