@@ -83,9 +83,10 @@ def _phases(profile: Profile, truth: Truth, grid_v: float, rng: random.Random,
             volts = [va, va + g(0, 0.2), grid_v / 2 - 1 + g(0, 0.3)]
             currents = [amps * 0.47, amps * 0.54, amps * 0.55, amps * 0.45]
         elif profile.layout == "split_b":
+            # This layout reports the vehicle current itself on B and N (winksaville log).
             half = grid_v / 2 - 7 + g(0, 0.2)
-            volts = [half, grid_v - 6 + g(0, 0.3), half + g(0, 0.2)]
-            currents = [0.0, vehicle, 0.0, vehicle]
+            return [half, grid_v - 6 + g(0, 0.3), half + g(0, 0.2)], [
+                0.0, vehicle, 0.0, vehicle], vehicle
         else:
             volts = [grid_v + d + g(0, 0.5) for d in (2.0, -1.5, -3.0)]
             currents = [vehicle + g(0, 0.08) for _ in range(3)] + [0.3]
