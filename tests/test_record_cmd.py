@@ -160,3 +160,37 @@ async def test_sigterm_flushes_and_exits_0(tmp_path: Path) -> None:
     assert store.count("samples") >= 1 and store.count("sessions") == 1
     [s] = store.sessions()
     assert not s.saw_start and s.ended is None  # joined mid-charge, still plugged in
+
+
+async def test_sessions_screen_shows_sorts_and_totals(tmp_path: Path) -> None:
+    import dataclasses
+
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    from twc_tui.tui.screens.sessions import SessionsScreen
+
+    store = Store.open(seeded_db(tmp_path))
+    settings = dataclasses.replace(Settings(), price_per_kwh=0.25, currency="$")
+    screen = SessionsScreen(store, settings, {"c1": "[bold]Garage\x1b[31m"},
+                            now=lambda: 1_800_100_100.0)
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(screen)
+
+    async with Host().run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = screen.query_one("#sessions-table", DataTable)
+        assert table.row_count == 2
+        first = [str(c) for c in table.get_row_at(0)]
+        assert first[1].startswith("[bold]Garage") and "\x1b" not in first[1]  # shown as text
+        assert first[4] == "0.50" and first[7] == "$0.12" and "in progress" in first[8]
+        await pilot.press("s", "s", "s", "s")  # sort by energy, newest-first flips to largest
+        assert screen.sort_key == "energy"
+        assert str(table.get_row_at(0)[4]) == "11.00"
+        await pilot.press("p")
+        totals = screen.query_one("#sessions-totals", DataTable)
+        assert screen.period == "week" and totals.row_count >= 1
+        summary = str(screen.query_one("#sessions-summary").render())
+        assert "2 sessions, 11.5 kWh, $2.88" in summary

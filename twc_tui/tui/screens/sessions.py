@@ -1,0 +1,234 @@
+"""Sessions: every recorded plug-in in a sortable table, totals per period, energy per day.
+
+The screen reads the store when it opens and on ``r`` (a few hundred rows: cheap), and adds
+the sessions still in progress from the recorder's memory. Charger names and alert codes come
+from the user and the network, so every cell is a ``rich.text.Text``, never markup.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from twc_tui.core.config import Settings
+from twc_tui.core.sessions import Session, cost, totals
+from twc_tui.core.store import Store, StoreError
+from twc_tui.core.text import safe_text
+from twc_tui.core.units import duration
+
+COLUMNS: tuple[tuple[str, str, Callable[[Session], Any]], ...] = (
+    ("started", "Started", lambda s: s.started),
+    ("charger", "Charger", lambda s: s.charger),
+    ("duration", "Duration", lambda s: s.duration_s),
+    ("charging", "Charging", lambda s: s.charging_s),
+    ("energy", "kWh", lambda s: s.energy_wh),
+    ("peak", "Peak kW", lambda s: s.peak_power_w),
+    ("handle", "Handle", lambda s: -1.0 if s.max_handle_c is None else s.max_handle_c),
+    ("cost", "Cost", lambda s: s.energy_wh),
+    ("notes", "Notes", lambda s: (s.complete, sorted(s.alerts))),
+)
+"""Column key, title, and the sort key taken from the session."""
+
+PERIODS = ("day", "week", "month")
+CHART_DAYS = 31
+"""At most this many days in the chart; fewer when it has fewer rows."""
+
+
+def energy_bars(sessions: Sequence[Session], width: int, days: int = CHART_DAYS,
+                ascii_only: bool = False, now: float | None = None) -> Text:
+    """A text bar chart of energy per day for the last ``days`` days, newest at the bottom."""
+    per_day = {t.period: t.energy_wh for t in totals(sessions, "day")}
+    end = time.localtime(now if now is not None else time.time())
+    keys = [time.strftime("%Y-%m-%d", time.localtime(
+        time.mktime((end.tm_year, end.tm_mon, end.tm_mday - back, 12, 0, 0, 0, 0, -1))))
+        for back in range(days - 1, -1, -1)]
+    top = max((per_day.get(k, 0.0) for k in keys), default=0.0)
+    room = max(4, width - 6 - 10)
+    out = Text()
+    for k in keys:
+        wh = per_day.get(k, 0.0)
+        cells = 0.0 if top <= 0 else wh / top * room
+        full = int(cells)
+        bar = ("#" if ascii_only else "█") * full
+        if not ascii_only and cells - full >= 0.5:
+            bar += "▌"
+        out.append(f"{k[5:]} ", style="dim")
+        out.append(f"{bar:<{room}}", style="green")
+        out.append(f" {wh / 1000:6.1f}\n" if wh else "      -\n")
+    out.rstrip()
+    return out
+
+
+class SessionsScreen(Screen[None]):
+    """The session history."""
+
+    DEFAULT_CSS = """
+    SessionsScreen #sessions-summary { height: 1; padding: 0 1; background: $boost; }
+    SessionsScreen #sessions-table { height: 1fr; }
+    SessionsScreen #sessions-bottom { height: 12; }
+    SessionsScreen #sessions-totals { width: 50; height: 100%; }
+    SessionsScreen #sessions-chart { width: 1fr; height: 100%; padding: 0 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("s", "sort", "Sort"),
+        Binding("S", "reverse", "Reverse", show=False),
+        Binding("p", "period", "Day/Week/Month"),
+        Binding("r", "reload", "Reload"),
+    ]
+
+    def __init__(
+        self,
+        store: Store | None,
+        settings: Settings,
+        names: dict[str, str] | None = None,
+        live: Callable[[], list[Session]] | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        """None when the store could not be opened: the screen says why instead."""
+        self.settings = settings
+        self.names = names or {}
+        """Charger id to the name the user gave it."""
+        self.live = live
+        """Sessions in progress from the recorder's memory (newer than the store)."""
+        self.now = now
+        self.sessions: list[Session] = []
+        self.sort_key = "started"
+        self.reverse = True
+        self.period = "day"
+        self.error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="sessions-summary")
+        yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="sessions-bottom"):
+            yield DataTable(id="sessions-totals", cursor_type="none")
+            yield Static(id="sessions-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sessions-table", DataTable)
+        for key, title, _ in COLUMNS:
+            if key != "cost" or self.settings.price_per_kwh is not None:
+                table.add_column(title, key=key)
+        self.action_reload()
+        self.call_after_refresh(self._chart)  # its size is known only after the first layout
+
+    # -- data ----------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        rows: list[Session] = []
+        self.error = None
+        if self.store is None:
+            self.error = "no history database"
+        else:
+            try:
+                rows = self.store.sessions()
+            except StoreError as error:
+                self.error = str(error)
+        by_start = {(s.charger, round(s.started)): s for s in rows}
+        for s in self.live() if self.live else ():
+            by_start[(s.charger, round(s.started))] = s  # memory is newer than the store
+        self.sessions = list(by_start.values())
+        self.redraw()
+
+    def redraw(self) -> None:
+        self._table()
+        self._totals()
+        self._chart()
+        total = sum(s.energy_wh for s in self.sessions)
+        line = Text(f"{len(self.sessions)} sessions, {total / 1000:.1f} kWh")
+        money = self._money(total)
+        if money:
+            line.append(f", {money}")
+        line.append(f"   sorted by {self.sort_key}{' ↓' if self.reverse else ' ↑'}", style="dim")
+        if self.error:
+            line.append(f"   {safe_text(self.error, 120)}", style="bold red")
+        self.query_one("#sessions-summary", Static).update(line)
+
+    def on_resize(self) -> None:
+        self._chart()
+
+    def _chart(self) -> None:
+        """As many days as the chart has rows, so today is always on screen."""
+        chart = self.query_one("#sessions-chart", Static)
+        width, height = chart.content_size.width, chart.content_size.height
+        chart.update(energy_bars(self.sessions, max(20, width or 40),
+                                 days=max(1, min(CHART_DAYS, height or CHART_DAYS)),
+                                 ascii_only=self.settings.ascii, now=self.now()))
+
+    def _money(self, wh: float) -> str:
+        value = cost(wh, self.settings.price_per_kwh)
+        return "" if value is None else f"{safe_text(self.settings.currency, 4)}{value:.2f}"
+
+    def _table(self) -> None:
+        table = self.query_one("#sessions-table", DataTable)
+        table.clear()
+        key = next(f for k, _, f in COLUMNS if k == self.sort_key)
+        for s in sorted(self.sessions, key=key, reverse=self.reverse):
+            notes = [] if s.complete else ["partial"]
+            if s.ended is None:
+                notes.append("in progress")
+            if s.alerts:
+                notes.append("alerts " + " ".join(sorted(s.alerts)))
+            cells = [
+                Text(time.strftime("%Y-%m-%d %H:%M", time.localtime(s.started))),
+                Text(safe_text(self.names.get(s.charger, s.charger), 24)),
+                Text(duration(s.duration_s), justify="right"),
+                Text(duration(s.charging_s), justify="right"),
+                Text(f"{s.energy_wh / 1000:.2f}", justify="right"),
+                Text(f"{s.peak_power_w / 1000:.1f}", justify="right"),
+                Text("-" if s.max_handle_c is None else f"{s.max_handle_c:.0f}°C",
+                     justify="right"),
+            ]
+            if self.settings.price_per_kwh is not None:
+                cells.append(Text(self._money(s.energy_wh), justify="right"))
+            cells.append(Text(safe_text(", ".join(notes), 60),
+                              style="" if s.complete else "yellow"))
+            table.add_row(*cells)
+
+    def _totals(self) -> None:
+        table = self.query_one("#sessions-totals", DataTable)
+        table.clear(columns=True)
+        table.add_columns(self.period.capitalize(), "n", "kWh", "Charging")
+        if self.settings.price_per_kwh is not None:
+            table.add_column("Cost")
+        for t in reversed(totals(self.sessions, self.period)):
+            cells = [Text(t.period), Text(str(t.sessions), justify="right"),
+                     Text(f"{t.energy_wh / 1000:.1f}", justify="right"),
+                     Text(duration(t.charging_s), justify="right")]
+            if self.settings.price_per_kwh is not None:
+                cells.append(Text(self._money(t.energy_wh), justify="right"))
+            table.add_row(*cells)
+
+    # -- actions -------------------------------------------------------------------------
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        if event.data_table.id != "sessions-table":
+            return
+        key = str(event.column_key.value)
+        self.reverse = not self.reverse if key == self.sort_key else True
+        self.sort_key = key
+        self.redraw()
+
+    def action_sort(self) -> None:
+        keys = [k for k, _, _ in COLUMNS if k != "cost" or self.settings.price_per_kwh]
+        self.sort_key = keys[(keys.index(self.sort_key) + 1) % len(keys)]
+        self.redraw()
+
+    def action_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self.redraw()
+
+    def action_period(self) -> None:
+        self.period = PERIODS[(PERIODS.index(self.period) + 1) % len(PERIODS)]
+        self.redraw()
