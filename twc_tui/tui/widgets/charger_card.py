@@ -29,6 +29,8 @@ class ChargerCard(Widget, can_focus=True):
         border-title-color: $text;
         border-subtitle-color: $text-muted;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     ChargerCard:focus { border: round $accent; }
     ChargerCard.-offline { color: $text-muted; border: round $error 60%; }
@@ -77,12 +79,12 @@ class ChargerCard(Widget, can_focus=True):
         handle = v.handle_temp_c
         hot = handle is not None and handle >= self.handle_warn_c
         # After unplug the charger keeps reporting the last session's energy.
-        session = (f"{units.kwh(v.session_energy_wh)} in {units.duration(v.session_s)}"
-                   if v.plugged else f"last session {units.kwh(v.session_energy_wh)}")
+        session = (f"{units.kwh(v.session_energy_wh)} · {units.duration(v.session_s)}"
+                   if v.plugged else f"last {units.kwh(v.session_energy_wh)}")
         line1 = Content.assemble(
             (units.kw(state.power_w).rjust(9), "bold"),
             units.amps(v.vehicle_current_a).rjust(8),
-            f"   {session}   Handle ",
+            f"  {session}  handle ",
             (units.celsius(handle), "bold $text-warning" if hot else ""),
         )
         label = v.state.label + ("" if v.state.verified else "?") + f" ({v.evse_state})"
