@@ -17,19 +17,16 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Self
 
-from twc_tui.core import sim_faults, sim_http, sim_render
+from twc_tui.core import sim_answer, sim_http, sim_render
 from twc_tui.core.clock import Clock, ScaledClock
+from twc_tui.core.sim_answer import BROKEN_PATHS, ENDPOINT_PATHS
 from twc_tui.core.sim_faults import Faults
 from twc_tui.core.sim_profiles import PROFILES
 from twc_tui.core.sim_scenario import SCRIPTS, Scenario, Segment
 
-__all__ = ["Faults", "RequestRecord", "SimulatedCharger", "SimulatorFarm"]
+__all__ = ["BROKEN_PATHS", "ENDPOINT_PATHS", "Faults", "RequestRecord", "SimulatedCharger",
+           "SimulatorFarm"]
 
-ENDPOINT_PATHS: dict[str, str] = {f"/api/1/{e}": e for e in
-                                  ("vitals", "lifetime", "wifi_status", "version")}
-BROKEN_PATHS = frozenset(f"/api/1/{p}" for p in (
-    "status", "config", "network", "power_sharing", "followers", "slaves", "devices", "group"))
-"""Paths real firmware answers with 500 (field notes §1)."""
 IDLE_CLOSE_S = 20.0
 """Real seconds an idle keep-alive connection stays open."""
 LOG_MAX = 100_000
@@ -248,7 +245,8 @@ class SimulatedCharger:
             delay = faults.latency_s + faults.stall_s
             if delay > 0:
                 await asyncio.sleep(delay)
-            status, ctype, body, fault = self._respond(request, faults)
+            status, ctype, body, fault = sim_answer.answer(
+                request.method, request.path, faults, self._faults_rng(), self.payload)
             keep = request.keep_alive and fault not in ("reset", "oversize")
             if fault == "reset":
                 writer.write(sim_http.head(status, content_type=ctype, length=len(body),
@@ -271,56 +269,6 @@ class SimulatedCharger:
             self.in_flight -= 1
             self.log.append(RequestRecord(request.method, request.path, status, started,
                                           time.monotonic(), peer, fault))
-
-    def _respond(self, request: sim_http.Request, faults: Faults,
-                 ) -> tuple[int, str | None, bytes, str | None]:
-        """(status, content type, body, fault name)."""
-        rng = self._faults_rng()
-        text = "text/plain"
-        if faults.status is not None:
-            return faults.status, text, f"{faults.status}\n".encode(), "status"
-        if request.method != "GET":
-            return 405, text, b"Method Not Allowed\n", None
-        endpoint = ENDPOINT_PATHS.get(request.path)
-        if endpoint is None:
-            if request.path in BROKEN_PATHS:
-                return 500, text, b"Internal Server Error\n", None
-            return 404, text, b"Not Found\n", None
-        if faults.error_rate and rng.random() < faults.error_rate:
-            return 500, text, b"Internal Server Error\n", "error_rate"
-        reset = bool(faults.reset_rate) and rng.random() < faults.reset_rate
-        status, ctype, body, fault = self._body(endpoint, faults, rng)
-        return status, ctype, body, "reset" if reset else fault
-
-    def _body(self, endpoint: str, faults: Faults, rng: random.Random,
-              ) -> tuple[int, str | None, bytes, str | None]:
-        json_type = "application/json"
-        if faults.html:
-            return 200, "text/html", sim_faults.HTML_PAGE, "html"
-        if faults.empty:
-            return 200, json_type, b"", "empty"
-        if faults.garbage:
-            return 200, json_type, sim_faults.garbage(rng), "garbage"
-        if faults.oversize:
-            pad = b"x" * (1024 * 1024 + 512 * 1024)
-            return 200, json_type, b'{"pad":"' + pad + b'"}', "oversize"
-        data: Any = self.payload(endpoint)
-        fault = None
-        for flag, change in ((faults.hostile, lambda d: sim_faults.hostile_strings(endpoint, d)),
-                             (faults.extra_fields, sim_faults.extra_fields),
-                             (faults.missing_fields, sim_faults.missing_fields),
-                             (faults.wrong_types, sim_faults.wrong_types)):
-            if flag:
-                data = change(data)
-                fault = "content"
-        if faults.wrong_shape == "array":
-            data, fault = [data], "wrong_shape"
-        elif faults.wrong_shape == "string":
-            data, fault = endpoint, "wrong_shape"
-        body = sim_render.encode(data)
-        if faults.truncate_rate and body.endswith(b"}") and rng.random() < faults.truncate_rate:
-            body, fault = body[:-1], "truncate"
-        return 200, json_type, body, fault
 
 
 class SimulatorFarm:
