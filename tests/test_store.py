@@ -188,3 +188,12 @@ def test_readonly_open_of_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no history database"):
         Store.open(tmp_path / "none.db", readonly=True)
     assert not (tmp_path / "none.db").exists()
+
+
+def test_uncreatable_directory_gives_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the directory should be")
+    with pytest.raises(StoreError) as info:
+        Store.open(blocker / "twc-tui" / "history.db")
+    assert str(info.value).startswith(f"cannot create {blocker / 'twc-tui'}")
+    assert blocker.read_text().startswith("a file")
