@@ -90,7 +90,8 @@ def tolerant_json(text: str) -> Any:
     try:
         return json.loads(cleaned, parse_constant=lambda _: None)
     except ValueError:
-        if cleaned.startswith("{") and not cleaned.endswith("}"):
+        # Firmware drops the final brace; the body may still end in "}" from a nested value.
+        if cleaned.startswith("{"):
             return json.loads(cleaned + "}", parse_constant=lambda _: None)
         raise
 
@@ -186,7 +187,10 @@ class ChargerClient:
             ) from None
 
     async def _get(self, endpoint: str, path: str) -> bytes:
-        async with self.http.stream("GET", self.base_url + endpoint) as response:
+        t = self.timeouts
+        # Per charger, so the messages quote the timeouts actually in force.
+        timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.connect, pool=t.connect)
+        async with self.http.stream("GET", self.base_url + endpoint, timeout=timeout) as response:
             if response.status_code != 200:
                 raise HttpStatus(
                     f"HTTP {response.status_code} from {path}",
