@@ -98,7 +98,8 @@ class TwcApp(App[int]):
             self.run_worker(poller.run(), name=f"poll {charger.id}", group="pollers",
                             exit_on_error=False)
         self.set_interval(5.0, self._tick_ages)
-        self._guard_hangup()
+        if not self.is_headless:  # headless (tests, screenshots) has no terminal to lose
+            self._guard_hangup()
 
     async def on_unmount(self) -> None:
         if self._http is not None:
