@@ -8,6 +8,7 @@ import dataclasses
 import locale
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 
@@ -64,6 +65,16 @@ def _interval(text: str) -> float:
     return value
 
 
+def _time_scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 10_000:
+        raise argparse.ArgumentTypeError(f"time scale must be above 0 and at most 1e4, not {text}")
+    return value
+
+
 def _timeout(text: str) -> float:
     try:
         value = float(text)
@@ -99,8 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", help="a Textual theme name, e.g. textual-dark, ansi-dark")
     parser.add_argument("--ascii", action="store_true", default=None,
                         help="ASCII-only charts and bars (automatic on non-UTF-8 terminals)")
+    parser.add_argument("--db", metavar="PATH",
+                        help="history database (default: history.db in the user state dir)")
+    parser.add_argument("--no-history", action="store_true",
+                        help="keep nothing on disk: no history database")
     parser.add_argument("--no-mouse", action="store_true",
                         help="leave the mouse to the terminal, so text can be selected")
+    # Benchmarks only (bench/run.py): simulated seconds per real second for the app's clock,
+    # so 24 hours of polling fit in minutes. Intervals and the 1 s floor are simulated seconds.
+    parser.add_argument("--time-scale", type=_time_scale, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version",
                         version=f"twc-tui {__version__} (textual {_textual_version()})")
     return parser
@@ -136,6 +154,10 @@ def _apply_flags(settings: Settings, args: argparse.Namespace) -> Settings:
         changes["ascii"] = True
     if args.no_mouse:
         changes["mouse"] = False
+    if args.db:
+        changes["db_path"] = args.db
+    if args.no_history:
+        changes["history"] = False
     return dataclasses.replace(settings, **changes)
 
 
@@ -225,17 +247,27 @@ def main(argv: list[str]) -> int:
 
         return run_report(chargers, settings, json_out=False, file=sys.stdout)
     stop: Callable[[], None] | None = None
+    demo_dir: tempfile.TemporaryDirectory[str] | None = None
     if args.demo:
         chargers, stop = start_demo()
+        if settings.history and not args.db:
+            # Demo ports change every run: keep its history apart from the user's own.
+            demo_dir = tempfile.TemporaryDirectory(prefix="twc-tui-demo-")
+            settings = dataclasses.replace(settings, db_path=f"{demo_dir.name}/history.db")
     from twc_tui.tui.app import TwcApp
 
     config_path = str(_path(args.config) if args.config else default_config_path())
-    app = TwcApp(chargers, settings, config_path=config_path)
+    from twc_tui.core.clock import REAL_CLOCK, ScaledClock
+
+    clock = REAL_CLOCK if args.time_scale is None else ScaledClock(args.time_scale)
+    app = TwcApp(chargers, settings, config_path=config_path, clock=clock)
     try:
         result = app.run(mouse=settings.mouse)
     finally:
         if stop is not None:
             stop()
+        if demo_dir is not None:
+            demo_dir.cleanup()
     return int(result or 0)
 
 

@@ -70,6 +70,8 @@ class Settings:
     """ASCII-only charts and bars, for consoles without Unicode fonts."""
     mouse: bool = True
     """Capture the mouse; off leaves selection to the terminal."""
+    history: bool = True
+    """Keep history (samples, events, sessions) in the database."""
     db_path: str | None = None
     """Where the history database lives; default: the user state dir."""
     retention_days: float = 90.0
@@ -198,7 +200,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "lifetime_s": _interval, "version_s": _interval,
         "connect_timeout_s": _number(0.1, 120), "read_timeout_s": _number(0.1, 600),
     },
-    "history": {"db_path": _string(), "retention_days": _number(1, 3650),
+    "history": {"enabled": _bool, "db_path": _string(), "retention_days": _number(1, 3650),
                 "price_per_kwh": _number(0, 1000), "currency": _string()},
 }  # fmt: skip
 """Every table and key the file may hold (plus ``[[chargers]]``)."""
@@ -240,6 +242,7 @@ host = "192.168.1.50"
 # pcba_warn_c = 85
 
 [history]
+# enabled = true         # keep samples, events and sessions in SQLite
 # db_path = "/var/lib/twc-tui/history.db"   # default: the user state dir
 # retention_days = 90
 # price_per_kwh = 0.30
@@ -327,6 +330,8 @@ def parse_settings(text: str, path: Path) -> Settings:
         poll = PollSettings(**poll_keys)
     except ValueError as error:
         raise ConfigError(f"{path}: polling: {error}") from None
+    if "enabled" in values:
+        values["history"] = values.pop("enabled")
     timeouts = Timeouts(connect=values.pop("connect_timeout_s", 5.0),
                         read=values.pop("read_timeout_s", 15.0))
     return Settings(chargers=chargers, poll=poll, timeouts=timeouts, **values)

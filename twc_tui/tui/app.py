@@ -17,7 +17,9 @@ from twc_tui.core.client import ChargerClient, make_http_client
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import ChargerConfig, Settings
 from twc_tui.core.poller import ChargerPoller, PollEvent
+from twc_tui.core.recorder import Recorder, default_db_path, prefill_history
 from twc_tui.core.state import ChargerState
+from twc_tui.core.store import Store, StoreError
 from twc_tui.tui.messages import ChargerEvent
 from twc_tui.tui.screens.detail import DetailScreen
 from twc_tui.tui.screens.help import HelpScreen
@@ -38,6 +40,7 @@ class TwcApp(App[int]):
         Binding("p,space", "toggle_pause", "Pause", id="pause"),
         Binding("r", "refresh_now", "Refresh", id="refresh"),
         Binding("t", "cycle_range", "Range", id="time-range"),
+        Binding("s", "sessions", "Sessions", id="sessions"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         *(
             Binding(str(n), f"select_charger({n - 1})", f"Charger {n}", show=False,
@@ -73,6 +76,10 @@ class TwcApp(App[int]):
         self.chargers = list(chargers)
         self.pollers: dict[str, ChargerPoller] = {}
         self._http: httpx.AsyncClient | None = None
+        self.store: Store | None = None
+        self.recorder: Recorder | None = None
+        self.history_note = "history off" if not settings.history else "history not opened"
+        """One line on where history is kept, or why it is not."""
         self.set_reactive(
             TwcApp.time_range, settings.time_range if settings.time_range in RANGES else "5m"
         )
@@ -88,6 +95,8 @@ class TwcApp(App[int]):
         self._update_subtitle()
         if not self.live:
             return
+        if self.settings.history:
+            self._open_history()
         self._http = make_http_client(self.settings.timeouts)
         for charger in self.chargers:
             client = ChargerClient(self._http, charger.host, charger.port, self.settings.timeouts)
@@ -101,7 +110,31 @@ class TwcApp(App[int]):
         if not self.is_headless:  # headless (tests, screenshots) has no terminal to lose
             self._guard_hangup()
 
+    def _open_history(self) -> None:
+        """Fill charts and logs from the store and start recording; without a store the
+        monitor still runs and says why."""
+        try:
+            self.store = Store.open(default_db_path(self.settings.db_path))
+        except StoreError as error:
+            self.history_note = f"no history: {error}"
+            self.notify(self.history_note, severity="warning", timeout=15)
+            return
+        now = self.clock.time()
+        for charger, state in self.states.items():
+            prefill_history(self.store, state.history, charger, now)
+            events = self.store.load_events(charger, limit=state.log.maxlen or 500)
+            state.log.extend(events)
+            state.log_total += len(events)
+        self.recorder = Recorder(self.store, retention_days=self.settings.retention_days,
+                                 monotonic=self.clock.monotonic, wall=self.clock.time)
+        self.history_note = self.recorder.status
+        self.set_interval(1.0, self.recorder.tick)
+
     async def on_unmount(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+        if self.store is not None:
+            self.store.close()
         if self._http is not None:
             await self._http.aclose()
 
@@ -139,7 +172,9 @@ class TwcApp(App[int]):
         state = self.states.get(event.charger)
         if state is None:
             return
-        state.apply(event)
+        entries = state.apply(event)
+        if self.recorder is not None:
+            self.recorder.feed(event, entries, state.phase_mode_setting)
         if not self.paused:
             self._redraw(event.charger)
 
@@ -196,7 +231,19 @@ class TwcApp(App[int]):
     def action_help(self) -> None:
         """Show keys, state meanings and the power-sharing limit."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.config_path), lambda _: self._redraw(None))
+            note = self.recorder.status if self.recorder is not None else self.history_note
+            self.push_screen(HelpScreen(self.config_path, note), lambda _: self._redraw(None))
+
+    def action_sessions(self) -> None:
+        """Show the charging sessions kept in the history database."""
+        from twc_tui.tui.screens.sessions import SessionsScreen
+
+        if isinstance(self.screen, SessionsScreen):
+            return
+        names = {c.id: c.label for c in self.chargers}
+        live = self.recorder.open_sessions if self.recorder is not None else None
+        self.push_screen(SessionsScreen(self.store, self.settings, names, live=live,
+                                        now=self.clock.time))
 
     def action_select_charger(self, index: int) -> None:
         """Show charger ``index`` (0-based)."""
@@ -226,6 +273,8 @@ class TwcApp(App[int]):
                             self.action_refresh_now)
         yield SystemCommand("Cycle time range", "Charts: 5 min, 1 hour, 24 hours",
                             self.action_cycle_range)
+        yield SystemCommand("Sessions", "Charging sessions from the history database",
+                            self.action_sessions)
         yield SystemCommand("Help", "Keys, charger states, power sharing", self.action_help)
         for index, state in enumerate(self.states.values()):
             yield SystemCommand(f"Show {state.name}", f"Detail of {state.charger}",

@@ -30,12 +30,11 @@ def badge(state: ChargerState) -> tuple[str, str]:
     health = state.health
     if health == "offline":
         return "OFFLINE", "bold $text-error"
-    if health == "waiting":
-        return "CONNECTING", "bold $text-secondary"
-    v = state.vitals
-    assert v is not None
-    if health == "error":
+    if health == "error":  # also before any data: the first poll may fail
         return "ERROR", "bold $text-warning"
+    v = state.vitals
+    if v is None:
+        return "CONNECTING", "bold $text-secondary"
     if v.charging:
         if v.alerts:
             return "DERATED", "bold $text-warning"

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from twc_tui.core.states import STATES
+from twc_tui.tui.look import safe
 
 KEYS = [
     ("q, ctrl+c", "quit"),
@@ -18,6 +19,7 @@ KEYS = [
     ("t", "cycle the chart range: 5 min, 1 hour, 24 hours"),
     ("enter / escape", "open a charger's detail / back to the overview"),
     ("tab, 1-9", "switch charger"),
+    ("s", "charging sessions from the history database"),
     ("?", "this help"),
     ("ctrl+p", "command palette: every action, and the theme"),
 ]
@@ -30,7 +32,7 @@ POWER_SHARING = (
 )
 
 
-def help_content(config_path: str) -> Content:
+def help_content(config_path: str, history_note: str = "") -> Content:
     lines: list[Content] = [Content.styled("Keys", "bold $text-accent")]
     lines += [Content.assemble((f"  {k:<16}", "bold"), v) for k, v in KEYS]
     lines += [Content(""), Content.styled("Charger states (evse_state)", "bold $text-accent")]
@@ -52,6 +54,7 @@ def help_content(config_path: str) -> Content:
         Content.styled("Files", "bold $text-accent"),
         Content.assemble("  Config: ", (config_path, "bold"),
                          "  (twc-tui config init writes a commented example)"),
+        Content.assemble("  History: ", safe(history_note, 100)),
         Content(""),
         Content.styled("escape or ? closes this help", "$text-muted"),
     ]
@@ -72,11 +75,12 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, config_path: str) -> None:
+    def __init__(self, config_path: str, history_note: str = "") -> None:
         super().__init__()
         self.config_path = config_path
+        self.history_note = history_note
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "twc-tui help"
-            yield Static(help_content(self.config_path))
+            yield Static(help_content(self.config_path, self.history_note))

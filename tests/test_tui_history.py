@@ -1,0 +1,55 @@
+"""The monitor keeps history in SQLite: a restart keeps charts and events, sessions show, and a
+store that cannot be opened costs one line, not the monitor."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+from tests.test_tui_keys import screen_text
+from tests.test_tui_live import configs, wait_for
+from twc_tui.core.config import Settings
+from twc_tui.core.simulator import SimulatedCharger, SimulatorFarm
+from twc_tui.tui.app import TwcApp
+from twc_tui.tui.screens.sessions import SessionsScreen
+
+
+async def test_restart_keeps_charts_and_events(tmp_path: Path) -> None:
+    settings = dataclasses.replace(Settings(), db_path=str(tmp_path / "history.db"))
+    sim = SimulatedCharger("na", scenario="charging", speed=5, name="garage")
+    async with SimulatorFarm([sim]) as farm:
+        chargers = configs(farm)
+        first = TwcApp(chargers, settings)
+        async with first.run_test(size=(120, 40)) as pilot:
+            state = next(iter(first.states.values()))
+            await wait_for(pilot, lambda: len(state.history.raw) >= 3)
+            assert first.recorder is not None and first.recorder.is_writer
+        logged = [e.text for e in state.log]
+        await sim.go_offline()  # the second run hears nothing: all it shows comes from disk
+        second = TwcApp(chargers, settings)
+        async with second.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.3)
+            restored = next(iter(second.states.values()))
+            now = second.now()
+            amps = restored.history.series("vehicle_a", now - 300, now, 60)
+            assert any(not math.isnan(a) and a > 10 for a in amps)  # charging, from disk
+            assert logged[0] in [e.text for e in restored.log]
+            assert "no data in the last" not in screen_text(second)  # the charts have data
+            await pilot.press("s")
+            assert isinstance(second.screen, SessionsScreen)
+
+
+async def test_unusable_store_is_one_line_and_the_monitor_runs(tmp_path: Path) -> None:
+    corrupt = tmp_path / "history.db"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    settings = dataclasses.replace(Settings(), db_path=str(corrupt))
+    sim = SimulatedCharger("na", scenario="idle", speed=1, name="idle")
+    async with SimulatorFarm([sim]) as farm:
+        app = TwcApp(configs(farm), settings)
+        async with app.run_test(size=(120, 40)) as pilot:
+            state = next(iter(app.states.values()))
+            await wait_for(pilot, lambda: state.vitals is not None)
+            assert app.store is None and app.history_note.startswith("no history: ")
+            assert "\n" not in app.history_note and str(corrupt) in app.history_note
+    assert corrupt.read_bytes() == b"this is not a database" * 100  # never overwritten
