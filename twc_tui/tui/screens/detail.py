@@ -48,8 +48,9 @@ class Panel(Static):
             self.update(content)
 
     def on_resize(self) -> None:
+        # Re-laid out after this layout pass: an update inside it keeps the old height.
         if self._rows:
-            self.show(self._rows)
+            self.call_after_refresh(self.show, self._rows)
 
 
 def _charts(ascii_only: bool, max_current: float) -> list[TimeChart]:
