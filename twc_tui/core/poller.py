@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from twc_tui.core.client import ENDPOINTS, ChargerClient, ChargerError
+from twc_tui.core.client import ENDPOINTS, ChargerClient, ChargerError, DecodeError
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus, parse
 
@@ -134,7 +134,13 @@ class ChargerPoller:
         started = self.clock.monotonic()
         self._last_sent[endpoint] = started
         try:
-            payload = parse(endpoint, await self.client.fetch(endpoint))
+            raw = await self.client.fetch(endpoint)
+            if not isinstance(raw, dict):
+                # Valid JSON but not an answer: parsing it would give an empty record that
+                # overwrites the last good data, and count as the charger being fine.
+                raise DecodeError(f"/api/1/{endpoint} sent a JSON {_json_kind(raw)}, not a "
+                                  "JSON object", endpoint=endpoint)
+            payload = parse(endpoint, raw)
         except ChargerError as error:
             self._failed(endpoint, error)
             return
@@ -199,3 +205,11 @@ class ChargerPoller:
                 delay,
             )
         )
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {list: "array", str: "string"}.get(type(value), "null")
