@@ -2,7 +2,9 @@
 
 It starts the demo's simulated chargers over real HTTP on loopback, runs the app headless at
 160x50 until every card shows live data, and saves SVGs of the overview, the detail screen and
-help. PNGs are made with ``rsvg-convert`` (Debian: librsvg2-bin) when it is installed.
+help. PNGs are made with ``rsvg-convert`` (Debian: librsvg2-bin) when it is installed; it
+ignores the SVG's text lengths, so runs of spaces can look narrower than in a terminal (the
+trend lines lean left). The SVGs are the reference.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ WARM_UP_S = 12.0
 
 async def shoot() -> list[Path]:
     chargers, stop = start_demo()
-    app = TwcApp(chargers, Settings())
+    app = TwcApp(chargers, Settings(history=False))  # leave the user's history alone
     shots: list[Path] = []
     try:
         async with app.run_test(size=SIZE) as pilot:
