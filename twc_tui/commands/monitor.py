@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 
 from twc_tui import __version__
+from twc_tui.commands.args import interval, number, timeout
 from twc_tui.core.config import (
     ChargerConfig,
     ConfigError,
@@ -52,37 +53,7 @@ twc-tui: no chargers to monitor. Try one of:
   twc-tui config init            write a config file listing your chargers"""
 
 
-def _interval(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value < 1.0:
-        raise argparse.ArgumentTypeError(
-            f"{value:g} s is too fast: the charger's web server must not be polled more than "
-            "once per second"
-        )
-    return value
-
-
-def _time_scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value <= 10_000:
-        raise argparse.ArgumentTypeError(f"time scale must be above 0 and at most 1e4, not {text}")
-    return value
-
-
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0.1 <= value <= 120:
-        raise argparse.ArgumentTypeError(f"timeout must be between 0.1 and 120 s, not {value:g}")
-    return value
+time_scale = number(0, 10_000, what="time scale", low_inclusive=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,11 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="monitor three simulated chargers started in-process")
     parser.add_argument("--config", metavar="PATH", help="config file (default: %(default)s)",
                         default=None)
-    parser.add_argument("--interval", type=_interval, metavar="S",
+    parser.add_argument("--interval", type=interval, metavar="S",
                         help="vitals cadence while a vehicle is connected (default 1 s, min 1)")
-    parser.add_argument("--idle-interval", type=_interval, metavar="S",
+    parser.add_argument("--idle-interval", type=interval, metavar="S",
                         help="vitals cadence with nothing plugged in (default 5 s, min 1)")
-    parser.add_argument("--timeout", type=_timeout, metavar="S",
+    parser.add_argument("--timeout", type=timeout, metavar="S",
                         help="connect timeout (default 5 s); reads wait 3x as long")
     parser.add_argument("--phase-mode", choices=("auto", "split", "three"),
                         help="override every charger's phase mode for power")
@@ -118,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="leave the mouse to the terminal, so text can be selected")
     # Benchmarks only (bench/run.py): simulated seconds per real second for the app's clock,
     # so 24 hours of polling fit in minutes. Intervals and the 1 s floor are simulated seconds.
-    parser.add_argument("--time-scale", type=_time_scale, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--time-scale", type=time_scale, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version",
                         version=f"twc-tui {__version__} (textual {_textual_version()})")
     return parser

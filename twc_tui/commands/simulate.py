@@ -8,6 +8,7 @@ import dataclasses
 import signal
 import sys
 
+from twc_tui.commands.args import number
 from twc_tui.core.sim_faults import FAULT_HELP, Faults
 from twc_tui.core.sim_profiles import PROFILES
 from twc_tui.core.sim_scenario import SCRIPTS
@@ -40,14 +41,7 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"speed must be a number, not {text!r}") from None
-    if not 0 < value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"speed must be above 0 and at most 1e6, not {text}")
-    return value
+speed = number(0, 1_000_000, what="speed", low_inclusive=False)
 
 
 def _count(text: str) -> int:
@@ -82,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="kind of unit (default: %(default)s)")
     parser.add_argument("--scenario", choices=sorted(SCRIPTS), default="day",
                         help="what happens over time (default: %(default)s)")
-    parser.add_argument("--speed", type=_speed, default=1.0,
+    parser.add_argument("--speed", type=speed, default=1.0,
                         help="simulated seconds per real second, e.g. 60 = a minute per "
                              "second (default: %(default)s)")
     parser.add_argument("--start-at", type=_seconds, default=0.0, metavar="S",

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from twc_tui.commands.args import timeout
 from twc_tui.core.config import PHASE_MODES, ChargerConfig, ConfigError, Settings, load_settings
 from twc_tui.core.models import Vitals, WifiStatus
 from twc_tui.core.report import (
@@ -55,16 +56,6 @@ twc-tui status: no chargers given and none in the config file ({path}). Try one 
   twc-tui config init              write a config file listing your chargers"""
 
 
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0.1 <= value <= 120:
-        raise argparse.ArgumentTypeError(f"timeout must be between 0.1 and 120 s, not {value:g}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="twc-tui status",
@@ -78,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print nothing; only the exit code tells")
     parser.add_argument("--config", metavar="PATH", help="config file to read")
-    parser.add_argument("--timeout", type=_timeout, metavar="S",
+    parser.add_argument("--timeout", type=timeout, metavar="S",
                         help="connect timeout (default: the config's, 5 s); reads wait 3x as long")
     parser.add_argument("--phase-mode", choices=PHASE_MODES,
                         help="how to compute power for every charger (default: per charger, auto)")

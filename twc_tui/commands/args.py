@@ -1,0 +1,50 @@
+"""Argument types shared by the subcommands: one readable line per bad value (argparse turns a
+raised ``ArgumentTypeError`` into that line plus usage, and exit code 2)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+
+def number(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    what: str = "value",
+    unit: str = "",
+    low_inclusive: bool = True,
+) -> Callable[[str], float]:
+    """A float within [low, high] (or (low, high] with ``low_inclusive=False``)."""
+    suffix = f" {unit}" if unit else ""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
+        too_low = low is not None and (value < low if low_inclusive else value <= low)
+        if too_low or (high is not None and value > high) or value != value:
+            bounds = f"between {low:g} and {high:g}" if low is not None and high is not None \
+                else f"at least {low:g}" if low is not None else f"at most {high:g}"
+            if not low_inclusive:
+                bounds = bounds.replace("between", "above").replace(" and ", " and at most ")
+            raise argparse.ArgumentTypeError(f"{what} must be {bounds}{suffix}, not {text}")
+        return value
+
+    return parse
+
+
+def interval(text: str) -> float:
+    """A polling interval: the charger's web server must not be asked more than once a second."""
+    value = number(what="interval", unit="s")(text)
+    if value < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"{value:g} s is too fast: the charger's web server must not be polled more than "
+            "once per second"
+        )
+    return value
+
+
+timeout = number(0.1, 120, what="timeout", unit="s")
+"""A connect timeout in seconds; reads wait three times as long."""
