@@ -189,7 +189,7 @@ async def test_sessions_screen_shows_sorts_and_totals(tmp_path: Path) -> None:
         await pilot.press("s", "s", "s", "s")  # sort by energy, newest-first flips to largest
         assert screen.sort_key == "energy"
         assert str(table.get_row_at(0)[4]) == "11.00"
-        await pilot.press("p")
+        await pilot.press("d")
         totals = screen.query_one("#sessions-totals", DataTable)
         assert screen.period == "week" and totals.row_count >= 1
         summary = str(screen.query_one("#sessions-summary").render())

@@ -79,11 +79,12 @@ class SessionsScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("s", "sort", "Sort"),
-        Binding("S", "reverse", "Reverse", show=False),
-        Binding("p", "period", "Day/Week/Month"),
-        Binding("r", "reload", "Reload"),
+        Binding("escape", "app.pop_screen", "Back", id="sessions-back"),
+        Binding("s", "sort", "Sort", id="sessions-sort"),
+        Binding("S", "reverse", "Reverse", show=False, id="sessions-reverse"),
+        # Not "p": that pauses the display on every screen.
+        Binding("d", "period", "Day/Week/Month", id="sessions-period"),
+        Binding("r", "reload", "Reload", id="sessions-reload"),
     ]
 
     def __init__(
