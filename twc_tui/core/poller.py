@@ -100,10 +100,17 @@ class ChargerPoller:
         self._wake = asyncio.Event()
         self._plugged = False
         self._uptime: int | None = None
+        self._no_early_probe_until = -math.inf
 
     def refresh(self) -> None:
-        """Ask for everything as soon as the per-endpoint floor allows."""
+        """Ask for everything as soon as the per-endpoint floor allows. While the charger
+        fails, this brings at most one probe forward per backoff step: holding down `r`
+        must not turn the backoff into one probe a second."""
         now = self.clock.monotonic()
+        if self.failures:
+            if now < self._no_early_probe_until:
+                return
+            self._no_early_probe_until = self._due["vitals"]
         for endpoint in ENDPOINTS:
             self._due[endpoint] = min(self._due[endpoint], now)
         self._wake.set()
