@@ -140,21 +140,56 @@ class TwcApp(App[int]):
 
     def _guard_hangup(self) -> None:
         """Exit when the terminal goes away. Textual installs no SIGHUP handler, and when
-        SIGHUP is ignored (nohup) it spins at over 100 % CPU on a dead tty."""
+        SIGHUP is ignored (nohup) it spins at over 100 % CPU on a dead tty.
+
+        A hang-up also sends SIGCONT to a session leader (``ssh -t host twc-tui``), on which
+        Textual restarts application mode on the dead tty; its shutdown can then deadlock
+        on a full writer queue. So SIGCONT is passed on only while the tty is alive, and
+        losing the tty arms a hard exit 2 s later, should the orderly one hang.
+        """
+        if self.is_headless:
+            return  # tests: no terminal to lose
+        # The terminal to watch: stdin, or stdout if input is redirected; none, no watch.
+        self._tty = next((s for s in (sys.__stdin__, sys.__stdout__)
+                          if s is not None and s.isatty()), None)
         try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+            asyncio.get_running_loop().add_signal_handler(
+                signal.SIGHUP, lambda: self._check_tty(hung_up=True))
         except (NotImplementedError, RuntimeError, ValueError):
             pass
-        self.set_interval(2.0, self._check_tty)
+        resume = signal.getsignal(signal.SIGCONT)
+        if callable(resume):
+            def on_sigcont(signum: int, frame: object) -> None:
+                try:
+                    alive = self._tty is not None and self._tty.isatty()
+                except (OSError, ValueError):
+                    alive = False
+                if alive:
+                    resume(signum, frame)  # type: ignore[arg-type]
 
-    def _check_tty(self) -> None:
-        stream = sys.__stdin__
+            try:
+                signal.signal(signal.SIGCONT, on_sigcont)
+            except (ValueError, OSError):  # not the main thread (tests)
+                pass
+        if self._tty is not None:
+            self.set_interval(2.0, self._check_tty)
+
+    def _check_tty(self, hung_up: bool = False) -> None:
+        import os
+        import threading
+
+        stream = getattr(self, "_tty", None)
         try:
-            alive = stream is not None and stream.isatty()
+            alive = not hung_up and stream is not None and stream.isatty()
         except (OSError, ValueError):
             alive = False
-        if not alive:
-            self.exit(1)
+        if alive:
+            return
+        if not getattr(self, "_hard_exit", None):
+            self._hard_exit = threading.Timer(2.0, os._exit, args=(129,))
+            self._hard_exit.daemon = True
+            self._hard_exit.start()
+        self.exit(1)
 
     def now(self) -> float:
         """Wall-clock time, from the injectable clock (fixed in snapshot tests)."""
