@@ -56,8 +56,15 @@ twc-tui: no chargers to monitor. Try one of:
 time_scale = number(0, 10_000, what="time scale", low_inclusive=False)
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # One line on stderr and exit 2, without argparse's seven-line usage block.
+        print(f"twc-tui: {message} (twc-tui --help shows the options)", file=sys.stderr)
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="twc-tui",
         description="A terminal monitor for Tesla Wall Connector Gen 3 chargers.",
         epilog=EPILOG,
@@ -198,7 +205,10 @@ def start_demo(speed: float = DEMO_SPEED) -> tuple[list[ChargerConfig], Callable
 
 def main(argv: list[str]) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already said in one line
+        return int(done.code or 0)
     try:
         settings = load_settings(None if args.config is None else _path(args.config))
         settings = _apply_flags(settings, args)
