@@ -27,7 +27,10 @@ def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = main(list(argv))
+    try:
+        code = main(list(argv))
+    except SystemExit as done:  # argparse's way out, after our one-line message
+        code = int(done.code or 0)
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     assert out == ""  # nothing polled, nothing reported

@@ -205,10 +205,7 @@ def start_demo(speed: float = DEMO_SPEED) -> tuple[list[ChargerConfig], Callable
 
 def main(argv: list[str]) -> int:
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as done:  # --help, --version, or a usage error already said in one line
-        return int(done.code or 0)
+    args = parser.parse_args(argv)  # SystemExit(2) after a one-line usage error
     try:
         settings = load_settings(None if args.config is None else _path(args.config))
         settings = _apply_flags(settings, args)
