@@ -140,6 +140,12 @@ def _apply_flags(settings: Settings, args: argparse.Namespace) -> Settings:
 
 
 def _utf8_terminal() -> bool:
+    # In the C/POSIX locale Python switches itself to UTF-8 (PEP 538 and 540), so the
+    # stream's encoding says nothing about the terminal. UTF-8 mode nobody asked for means
+    # the locale was C or POSIX (or one not installed, which falls back to C).
+    asked = os.environ.get("PYTHONUTF8") or "utf8" in getattr(sys, "_xoptions", {})
+    if sys.flags.utf8_mode and not asked:
+        return False
     encoding = (getattr(sys.stdout, "encoding", None) or locale.getpreferredencoding(False))
     return encoding.lower().replace("-", "") in ("utf8", "utf8sig")
 
