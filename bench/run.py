@@ -305,6 +305,10 @@ def checks(res: dict[str, object]) -> list[Check]:
             got = [t for t in times if t is not None]
             value = harness.median(got) if len(got) == len(times) else math.inf
             out.append(Check("start", label, value, 0.7, "s"))
+    f = res.get("f")
+    if isinstance(a, Window) and isinstance(f, Window) and f.cpu_pct > 0:
+        out.append(Check("a/f", "CPU of (a) over the watch baseline", a.cpu_pct / f.cpu_pct,
+                         1 / 3, "x"))
     d = res.get("d")
     if isinstance(d, dict):
         out.append(Check("d", "status wall time (median)", d["median_s"], 0.3, "s"))
