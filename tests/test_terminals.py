@@ -31,7 +31,7 @@ def host() -> Iterator[str]:
         yield address
 
 
-def settle(app: PtyApp, needle: str = "kW", seconds: float = 1.5) -> str:
+def settle(app: PtyApp, needle: str = "kW", seconds: float = 0.8) -> str:
     assert app.wait_output(needle, 15), app.text()[-2000:]
     time.sleep(seconds)  # a few redraws with data, charts and cards
     return app.text()
@@ -134,9 +134,9 @@ def textual_chrome(text: str, cols: int) -> str:
 def test_a_c_locale_switches_charts_and_bars_to_ascii(host: str, tmp_path: Path) -> None:
     env = base_env(tmp_path, LANG="C", LC_ALL="C")
     with pty_app([host], env) as app:
-        text = settle(app, seconds=2.0)
+        text = settle(app, seconds=1.0)
         app.write(b"\r")  # the detail screen too: charts, signal bar
-        time.sleep(1.5)
+        time.sleep(1.0)
         text = app.text()
         quit_app(app)
     assert "Current (A)" in text  # the charts are there...
@@ -148,9 +148,9 @@ def test_a_c_locale_switches_charts_and_bars_to_ascii(host: str, tmp_path: Path)
 def test_a_utf8_locale_keeps_the_unicode_charts(host: str, tmp_path: Path) -> None:
     """The other side of the switch: the same run in C.UTF-8 draws braille charts."""
     with pty_app([host], base_env(tmp_path)) as app:
-        settle(app, seconds=2.0)
+        settle(app, seconds=1.0)
         app.write(b"\r")
-        time.sleep(1.5)
+        time.sleep(1.0)
         text = app.text()
         quit_app(app)
     assert BRAILLE.search(text)
