@@ -192,7 +192,7 @@ def version_rows(state: ChargerState) -> list[Row]:
     return rows + _extra_rows(ver.extra, ver.notes)
 
 
-def render_rows(rows: list[Row], label_width: int = 14, columns: int = 1) -> Content:
+def render_rows(rows: list[Row], label_width: int = 14, columns: int = 1) -> list[Content]:
     """Rows as aligned ``label  value`` lines with bold group headings, in one column or,
     on a wide enough panel, two (split at a heading so groups stay whole)."""
     lines: list[Content] = []
@@ -206,7 +206,7 @@ def render_rows(rows: list[Row], label_width: int = 14, columns: int = 1) -> Con
             lines.append(Content.assemble((label.ljust(label_width) if label else "", MUTED),
                                           value))
     if columns < 2 or len(starts) < 2:
-        return Content("\n").join(lines)
+        return lines
     split = min(starts[1:], key=lambda start: abs(start - len(lines) / 2))
     left, right = lines[:split], lines[split:]
     width = max(line.cell_length for line in left) + 2
@@ -215,4 +215,4 @@ def render_rows(rows: list[Row], label_width: int = 14, columns: int = 1) -> Con
         a = left[i] if i < len(left) else Content("")
         b = right[i] if i < len(right) else Content("")
         joined.append(Content.assemble(a, " " * (width - a.cell_length), b))
-    return Content("\n").join(joined)
+    return joined

@@ -9,48 +9,19 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header
 
 from twc_tui.core import units
 from twc_tui.core.state import ChargerState
 from twc_tui.tui import panels
 from twc_tui.tui.look import badge, safe
 from twc_tui.tui.widgets.event_log import EventLog
+from twc_tui.tui.widgets.line_view import LineView
+from twc_tui.tui.widgets.panel import Panel
 
 if TYPE_CHECKING:
     from twc_tui.tui.app import TwcApp
     from twc_tui.tui.widgets.chart import TimeChart
-
-
-class Panel(Static):
-    """A bordered block of label/value rows."""
-
-    DEFAULT_CSS = """
-    Panel { border: round $primary 40%; border-title-color: $text-accent; padding: 0 1;
-            height: auto; }
-    """
-
-    TWO_COLUMNS_FROM = 74
-    """Content width from which the rows are laid out in two columns (80x24 terminals)."""
-
-    def __init__(self, title: str, *, id: str) -> None:
-        super().__init__(id=id)
-        self.border_title = title
-        self._rows: list[panels.Row] = []
-        self._last: Content | None = None
-
-    def show(self, rows: list[panels.Row]) -> None:
-        self._rows = rows
-        columns = 2 if self.content_size.width >= self.TWO_COLUMNS_FROM else 1
-        content = panels.render_rows(rows, columns=columns)
-        if content != self._last:  # unchanged text costs no repaint and no bytes
-            self._last = content
-            self.update(content)
-
-    def on_resize(self) -> None:
-        # Re-laid out after this layout pass: an update inside it keeps the old height.
-        if self._rows:
-            self.call_after_refresh(self.show, self._rows)
 
 
 def _charts(ascii_only: bool, max_current: float) -> list[TimeChart]:
@@ -117,7 +88,7 @@ class DetailScreen(Screen[None]):
         settings = self.app.settings
         max_a = self.app.max_current.get(self.state.charger) or 48.0
         yield Header()
-        yield Static(id="summary")
+        yield LineView(id="summary")
         with VerticalScroll(id="detail-body"):
             with Horizontal(id="top"):
                 with VerticalScroll(id="vitals-col"):
@@ -191,9 +162,7 @@ class DetailScreen(Screen[None]):
             line2 = Content.styled(
                 f"updated {age} · {where} · range {self.app.time_range}", "$text-muted"
             )
-        self.query_one("#summary", Static).update(
-            Content("\n").join([Content.assemble(*parts), line2]), layout=False
-        )
+        self.query_one("#summary", LineView).set_lines([Content.assemble(*parts), line2])
 
     def action_back(self) -> None:
         if len(self.app.states) > 1:

@@ -63,7 +63,7 @@ class OverviewScreen(Screen[None]):
 
     def refresh_ages(self) -> None:
         for card in self._cards():
-            card.refresh()
+            card.update_state()
 
     def _refresh_log(self) -> None:
         states = list(self.app.states.values())

@@ -5,22 +5,22 @@ from __future__ import annotations
 import math
 
 from textual.content import Content
-from textual.widget import Widget
 
 from twc_tui.core import units
 from twc_tui.core.state import ChargerState
 from twc_tui.core.text import safe_text
 from twc_tui.tui.look import badge, safe, trend
+from twc_tui.tui.widgets.line_view import LineView
 
 DEFAULT_TOP_KW = 11.5
 """Trend scale when the charger's breaker is unknown: a 48 A NA unit at 240 V."""
 TREND_WINDOW_S = 300.0
 
 
-class ChargerCard(Widget, can_focus=True):
+class ChargerCard(LineView, can_focus=True):
     """Name, state badge, power, current, session, handle temperature, a power trend and the
     age of the data, in three lines so three cards fit an 80x24 terminal. It renders from
-    :class:`ChargerState` and does no I/O."""
+    :class:`ChargerState` and does no I/O; only lines whose text changed are repainted."""
 
     DEFAULT_CSS = """
     ChargerCard {
@@ -56,6 +56,7 @@ class ChargerCard(Widget, can_focus=True):
         """The breaker rating, which sets the trend's scale."""
         self.ascii_only = ascii_only
         self.handle_warn_c = handle_warn_c
+        self._badge: tuple[str, str] | None = None
 
     def on_mount(self) -> None:
         self.border_title = Content.assemble(f"{self.index} ", safe(self.state.name, 40))
@@ -67,15 +68,22 @@ class ChargerCard(Widget, can_focus=True):
         self.set_class(health == "offline", "-offline")
         self.set_class(health == "error", "-error")
         word, style = badge(self.state)
-        self.border_subtitle = Content.styled(f" {word} ", style)
-        self.refresh()
+        # Setting a border title repaints the whole card; the getter returns markup, so
+        # compare with what was set instead.
+        if (word, style) != self._badge:
+            self._badge = (word, style)
+            self.border_subtitle = Content.styled(f" {word} ", style)
+        self.set_lines(self._card_lines())
 
-    def render(self) -> Content:
+    def on_resize(self) -> None:
+        self.update_state()
+
+    def _card_lines(self) -> list[Content]:
         state, v = self.state, self.state.vitals
-        width = max(10, self.size.width)
+        width = max(10, self.content_size.width)
         if v is None:
             body = Content.styled("waiting for the first answer…", "$text-muted")
-            return Content("\n").join([body, Content(""), self._footer()])
+            return [body, Content(""), self._footer()]
         handle = v.handle_temp_c
         hot = handle is not None and handle >= self.handle_warn_c
         # After unplug the charger keeps reporting the last session's energy.
@@ -89,9 +97,12 @@ class ChargerCard(Widget, can_focus=True):
         )
         label = v.state.label + ("" if v.state.verified else "?") + f" ({v.evse_state})"
         spark_width = max(0, width - len(label) - 1)
-        now = self.now()
+        # The window moves on by whole columns, so the trend line is re-sent once a column
+        # (about every 5 s), not with every sample.
+        column_s = TREND_WINDOW_S / max(1, spark_width)
+        end = math.floor(self.now() / column_s) * column_s
         values = state.history.series(
-            "power_kw", now - TREND_WINDOW_S, now, spark_width, max_gap=15.0
+            "power_kw", end - TREND_WINDOW_S, end, spark_width, max_gap=15.0
         )
         spark = "" if all(math.isnan(x) for x in values) else trend(
             values, self._top_kw(), self.ascii_only
@@ -99,7 +110,7 @@ class ChargerCard(Widget, can_focus=True):
         line2 = Content.assemble(
             (spark.ljust(spark_width), "$text-success"), " ", (label, "$text-muted")
         )
-        return Content("\n").join([line1, line2, self._footer()])
+        return [line1, line2, self._footer()]
 
     def _top_kw(self) -> float:
         """The trend's full scale: the breaker's power, so the bar height means something."""

@@ -18,6 +18,8 @@ from textual_plotext import PlotextPlot
 from twc_tui.core.history import History
 
 RANGE_SECONDS = History.RANGES
+MIN_STEP_S = 10.0
+"""The shortest time between two rebuilds of a chart."""
 
 
 @dataclass(frozen=True)
@@ -80,18 +82,34 @@ class TimeChart(PlotextPlot):
         self.range = "5m"
         self.now = 0.0
         self._key: tuple | None = None
+        self._empty = True
+        """The last build had nothing to plot."""
+        self._empty_version = -1
+        """``history.version`` at that build."""
         self._cached: Text | None = None
 
     def show(self, history: History, now: float, time_range: str) -> None:
-        """Point the chart at new data; it rebuilds lazily when next painted."""
-        self.history, self.now, self.range = history, now, time_range
-        self.refresh()
+        """Point the chart at new data. It moves on in steps of whole columns, at least
+        ``MIN_STEP_S`` apart: a full chart repaint costs about 3 KB of terminal output, so
+        redrawing it for every 1 s sample would dominate what goes down an SSH link."""
+        span = RANGE_SECONDS[time_range]
+        column_s = span / max(10, self.size.width - 12)
+        step = column_s * max(1, math.ceil(MIN_STEP_S / column_s))
+        end = math.floor(now / step) * step
+        # An empty chart shows the first samples at once rather than at the next step.
+        first_data = self._empty and history.version != self._empty_version
+        if first_data:
+            end = now
+        if first_data or (history, end, time_range) != (self.history, self.now, self.range):
+            self.history, self.now, self.range = history, end, time_range
+            self.refresh()
 
     def render(self) -> Text:
         history = self.history
         key = (
             id(history),
-            None if history is None else history.version,
+            self.now,
+            None if not self._empty or history is None else history.version,
             self.range,
             self.size,
             self.app.theme,
@@ -99,7 +117,9 @@ class TimeChart(PlotextPlot):
         if key == self._key and self._cached is not None:
             return self._cached
         try:
-            if self._build():
+            self._empty = not self._build()
+            self._empty_version = -1 if history is None else history.version
+            if not self._empty:
                 self._cached = super().render()  # type: ignore[assignment]
             else:
                 label = {"5m": "5 min", "1h": "hour", "24h": "24 hours"}[self.range]
