@@ -68,25 +68,6 @@ def colour_codes(text: str) -> list[tuple[str, int | tuple[int, ...]]]:
     return out
 
 
-def test_no_color_gives_no_colour(host: str, tmp_path: Path) -> None:
-    """Textual 8.2.8 honours NO_COLOR with a greyscale filter (``Monochrome``), so what
-    reaches the terminal is grey on grey: no hue at all. (True no-colour needs the app to
-    pass ``ansi_color=True`` to Textual under NO_COLOR; see the xfail below.)"""
-    with pty_app([host], base_env(tmp_path, NO_COLOR="1")) as app:
-        text = settle(app)
-        quit_app(app)
-    colours = colour_codes(text)
-    assert colours
-    for _, code in colours:
-        assert isinstance(code, tuple), code  # no 16-colour hues either
-        if code[0] == 5:
-            assert code[1] in GREYS_256, code
-        else:
-            assert code[1] == code[2] == code[3], code
-
-
-@pytest.mark.xfail(strict=True, reason="needs TwcApp to pass ansi_color=True to Textual under "
-                   "NO_COLOR, so Textual uses its NoColor filter instead of greyscale")
 def test_no_color_sends_no_colour_codes_at_all(host: str, tmp_path: Path) -> None:
     with pty_app([host], base_env(tmp_path, NO_COLOR="1")) as app:
         text = settle(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Iterable, Sequence
@@ -63,7 +64,9 @@ class TwcApp(App[int]):
         clock: Clock = REAL_CLOCK,
         config_path: str = "",
     ) -> None:
-        super().__init__()
+        # NO_COLOR: Textual alone only greys the colours; ANSI mode lets its no-colour filter
+        # drop them, leaving bold and reverse to carry the badges.
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") else None)
         self.settings = settings
         self.clock = clock
         self.live = live
