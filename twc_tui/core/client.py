@@ -169,7 +169,8 @@ class ChargerClient:
             ) from None
         except httpx.HTTPError as error:
             raise Unreachable(
-                f"{type(error).__name__} talking to {self.address}: {error}", endpoint=endpoint
+                f"cannot talk to {self.address}: {error or 'connection failed'}",
+                endpoint=endpoint,
             ) from None
         except OSError as error:
             raise Unreachable(f"{self.address}: {error.strerror or error}",
@@ -192,6 +193,13 @@ class ChargerClient:
         timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.connect, pool=t.connect)
         async with self.http.stream("GET", self.base_url + endpoint, timeout=timeout) as response:
             if response.status_code != 200:
+                # Drain a small error page so the connection can be reused: a fresh TCP
+                # connection per failed poll is more work for the charger, not less.
+                drained = 0
+                async for chunk in response.aiter_bytes():
+                    drained += len(chunk)
+                    if drained > 64 * 1024:
+                        break
                 raise HttpStatus(
                     f"HTTP {response.status_code} from {path}",
                     endpoint=endpoint,

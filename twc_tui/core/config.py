@@ -134,6 +134,8 @@ def parse_target(text: str) -> ChargerConfig:
         spec = spec[len("http://"):].rstrip("/")
     port: Any = 80
     if spec.startswith("["):
+        if "]" not in spec:
+            raise ValueError(f"unclosed [ in {text!r}")
         host, _, rest = spec[1:].partition("]")
         if rest.startswith(":"):
             port = rest[1:]

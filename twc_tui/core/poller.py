@@ -152,7 +152,8 @@ class ChargerPoller:
             self._failed(endpoint, error)
             return
         except Exception as error:  # a bug must not stop polling
-            self._failed(endpoint, ChargerError(f"unexpected error: {error!r}", endpoint=endpoint))
+            message = f"internal error reading /api/1/{endpoint} (a twc-tui bug): {error}"
+            self._failed(endpoint, ChargerError(message, endpoint=endpoint))
             return
         self._succeeded(endpoint, payload, self.clock.monotonic() - started)
 
