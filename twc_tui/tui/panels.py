@@ -192,27 +192,26 @@ def version_rows(state: ChargerState) -> list[Row]:
     return rows + _extra_rows(ver.extra, ver.notes)
 
 
-def render_rows(rows: list[Row], label_width: int = 14, columns: int = 1) -> list[Content]:
-    """Rows as aligned ``label  value`` lines with bold group headings, in one column or,
-    on a wide enough panel, two (split at a heading so groups stay whole)."""
-    lines: list[Content] = []
-    starts: list[int] = []
+def split_rows(rows: list[Row], columns: int = 1) -> list[list[Row]]:
+    """One list of rows per column: two on a wide enough panel, split at the group heading
+    nearest the middle so groups stay whole."""
+    starts = [i for i, row in enumerate(rows) if isinstance(row, str)]
+    if columns < 2 or len(starts) < 2:
+        return [rows]
+    split = min(starts[1:], key=lambda start: abs(start - len(rows) / 2))
+    return [rows[:split], rows[split:]]
+
+
+def label_value_lines(rows: list[Row]) -> tuple[list[Content], list[Content]]:
+    """The label column and the value column of ``rows``; a heading has an empty value."""
+    labels: list[Content] = []
+    values: list[Content] = []
     for row in rows:
         if isinstance(row, str):
-            starts.append(len(lines))
-            lines.append(Content.styled(row, "bold $text-accent"))
+            labels.append(Content.styled(row, "bold $text-accent"))
+            values.append(Content(""))
         else:
             label, value = row
-            lines.append(Content.assemble((label.ljust(label_width) if label else "", MUTED),
-                                          value))
-    if columns < 2 or len(starts) < 2:
-        return lines
-    split = min(starts[1:], key=lambda start: abs(start - len(lines) / 2))
-    left, right = lines[:split], lines[split:]
-    width = max(line.cell_length for line in left) + 2
-    joined = []
-    for i in range(max(len(left), len(right))):
-        a = left[i] if i < len(left) else Content("")
-        b = right[i] if i < len(right) else Content("")
-        joined.append(Content.assemble(a, " " * (width - a.cell_length), b))
-    return joined
+            labels.append(Content.styled(label, MUTED))
+            values.append(value)
+    return labels, values
