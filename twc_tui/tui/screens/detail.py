@@ -88,7 +88,11 @@ class DetailScreen(Screen[None]):
         settings = self.app.settings
         max_a = self.app.max_current.get(self.state.charger) or 48.0
         yield Header()
-        yield LineView(id="summary")
+        with Vertical(id="summary"):
+            with Horizontal(id="summary-top"):
+                yield LineView(id="summary-head")
+                yield LineView(id="summary-values")
+            yield LineView(id="summary-status")
         with VerticalScroll(id="detail-body"):
             with Horizontal(id="top"):
                 with VerticalScroll(id="vitals-col"):
@@ -135,14 +139,14 @@ class DetailScreen(Screen[None]):
     def _summary(self, state: ChargerState) -> None:
         word, style = badge(state)
         v = state.vitals
-        parts: list[Content | str | tuple[str, str]] = [
-            (f" {word} ", f"reverse {style}"), " ", safe(state.name, 30, "bold"),
-        ]
+        head = Content.assemble((f" {word} ", f"reverse {style}"), " ",
+                                safe(state.name, 30, "bold"), "  ")
+        values = Content("")
         if v is not None:
-            parts += [
-                "  ", (units.kw(state.power_w), "bold"), f"  {units.amps(v.vehicle_current_a)}",
+            values = Content.assemble(
+                (units.kw(state.power_w), "bold"), f"  {units.amps(v.vehicle_current_a)}",
                 f"  session {units.kwh(v.session_energy_wh)} / {units.duration(v.session_s)}",
-            ]
+            )
         age = units.age(state.age(self.app.now()))
         where = f"{state.charger} · {self.index + 1} of {len(self.app.states)}"
         line2: Content
@@ -162,7 +166,10 @@ class DetailScreen(Screen[None]):
             line2 = Content.styled(
                 f"updated {age} · {where} · range {self.app.time_range}", "$text-muted"
             )
-        self.query_one("#summary", LineView).set_lines([Content.assemble(*parts), line2])
+        # Apart, so the values that change every second re-send only themselves.
+        self.query_one("#summary-head", LineView).set_lines([head])
+        self.query_one("#summary-values", LineView).set_lines([values])
+        self.query_one("#summary-status", LineView).set_lines([line2])
 
     def action_back(self) -> None:
         if len(self.app.states) > 1:

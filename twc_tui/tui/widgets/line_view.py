@@ -27,6 +27,10 @@ def _same_start(a: Content, b: Content) -> int:
     return cell_len(a.plain[:same])
 
 
+def _width(lines: list[Content]) -> int:
+    return max((line.cell_length for line in lines), default=0)
+
+
 class LineView(Widget):
     """Lines of :class:`Content`, set as a whole, repainted line by line."""
 
@@ -46,8 +50,12 @@ class LineView(Widget):
     def set_lines(self, lines: list[Content]) -> None:
         """Show ``lines``; only those that differ from what is shown are repainted."""
         old, self._lines = self._lines, lines
-        if len(old) != len(lines):
-            self.refresh(layout=True)  # the height changes
+        if len(old) != len(lines) or (
+            self.styles.width is not None
+            and self.styles.width.is_auto
+            and _width(old) != _width(lines)
+        ):
+            self.refresh(layout=True)  # the size changes
             return
         width = self.content_size.width
         changed = [
