@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
-import sys
 from collections.abc import Iterable, Sequence
 
 import httpx
@@ -18,10 +15,13 @@ from twc_tui.core.client import ChargerClient, make_http_client
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import ChargerConfig, Settings
 from twc_tui.core.poller import ChargerPoller, PollEvent
-from twc_tui.core.recorder import Recorder, default_db_path, prefill_history
+from twc_tui.core.recorder import Recorder
 from twc_tui.core.state import ChargerState
-from twc_tui.core.store import Store, StoreError
+from twc_tui.core.store import Store
+from twc_tui.tui.hangup import HangupGuard
+from twc_tui.tui.history import open_history
 from twc_tui.tui.messages import ChargerEvent
+from twc_tui.tui.palette import palette_commands
 from twc_tui.tui.screens.detail import DetailScreen
 from twc_tui.tui.screens.help import HelpScreen
 from twc_tui.tui.screens.overview import OverviewScreen
@@ -110,28 +110,18 @@ class TwcApp(App[int]):
             self.run_worker(poller.run(), name=f"poll {charger.id}", group="pollers",
                             exit_on_error=False)
         self.set_interval(5.0, self._tick_ages)
-        if not self.is_headless:  # headless (tests, screenshots) has no terminal to lose
-            self._guard_hangup()
+        HangupGuard(self).install()
 
     def _open_history(self) -> None:
-        """Fill charts and logs from the store and start recording; without a store the
-        monitor still runs and says why."""
-        try:
-            self.store = Store.open(default_db_path(self.settings.db_path))
-        except StoreError as error:
-            self.history_note = f"no history: {error}"
+        """Charts and logs from the store, and recording from now on; without a store the
+        monitor still runs and says why in one line."""
+        self.store, self.recorder, self.history_note = open_history(
+            self.settings, self.states, self.clock
+        )
+        if self.recorder is None:
             self.notify(self.history_note, severity="warning", timeout=15)
-            return
-        now = self.clock.time()
-        for charger, state in self.states.items():
-            prefill_history(self.store, state.history, charger, now)
-            events = self.store.load_events(charger, limit=state.log.maxlen or 500)
-            state.log.extend(events)
-            state.log_total += len(events)
-        self.recorder = Recorder(self.store, retention_days=self.settings.retention_days,
-                                 monotonic=self.clock.monotonic, wall=self.clock.time)
-        self.history_note = self.recorder.status
-        self.set_interval(1.0, self.recorder.tick)
+        else:
+            self.set_interval(1.0, self.recorder.tick)
 
     async def on_unmount(self) -> None:
         if self.recorder is not None:
@@ -140,59 +130,6 @@ class TwcApp(App[int]):
             self.store.close()
         if self._http is not None:
             await self._http.aclose()
-
-    def _guard_hangup(self) -> None:
-        """Exit when the terminal goes away. Textual installs no SIGHUP handler, and when
-        SIGHUP is ignored (nohup) it spins at over 100 % CPU on a dead tty.
-
-        A hang-up also sends SIGCONT to a session leader (``ssh -t host twc-tui``), on which
-        Textual restarts application mode on the dead tty; its shutdown can then deadlock
-        on a full writer queue. So SIGCONT is passed on only while the tty is alive, and
-        losing the tty arms a hard exit 2 s later, should the orderly one hang.
-        """
-        if self.is_headless:
-            return  # tests: no terminal to lose
-        # The terminal to watch: stdin, or stdout if input is redirected; none, no watch.
-        self._tty = next((s for s in (sys.__stdin__, sys.__stdout__)
-                          if s is not None and s.isatty()), None)
-        try:
-            asyncio.get_running_loop().add_signal_handler(
-                signal.SIGHUP, lambda: self._check_tty(hung_up=True))
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
-        resume = signal.getsignal(signal.SIGCONT)
-        if callable(resume):
-            def on_sigcont(signum: int, frame: object) -> None:
-                try:
-                    alive = self._tty is not None and self._tty.isatty()
-                except (OSError, ValueError):
-                    alive = False
-                if alive:
-                    resume(signum, frame)  # type: ignore[arg-type]
-
-            try:
-                signal.signal(signal.SIGCONT, on_sigcont)
-            except (ValueError, OSError):  # not the main thread (tests)
-                pass
-        if self._tty is not None:
-            self.set_interval(2.0, self._check_tty)
-
-    def _check_tty(self, hung_up: bool = False) -> None:
-        import os
-        import threading
-
-        stream = getattr(self, "_tty", None)
-        try:
-            alive = not hung_up and stream is not None and stream.isatty()
-        except (OSError, ValueError):
-            alive = False
-        if alive:
-            return
-        if not getattr(self, "_hard_exit", None):
-            self._hard_exit = threading.Timer(2.0, os._exit, args=(129,))
-            self._hard_exit.daemon = True
-            self._hard_exit.start()
-        self.exit(1)
 
     def now(self) -> float:
         """Wall-clock time, from the injectable clock (fixed in snapshot tests)."""
@@ -305,15 +242,4 @@ class TwcApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Pause or resume", "Freeze the display; polling goes on",
-                            self.action_toggle_pause)
-        yield SystemCommand("Refresh now", "Poll the visible chargers now",
-                            self.action_refresh_now)
-        yield SystemCommand("Cycle time range", "Charts: 5 min, 1 hour, 24 hours",
-                            self.action_cycle_range)
-        yield SystemCommand("Sessions", "Charging sessions from the history database",
-                            self.action_sessions)
-        yield SystemCommand("Help", "Keys, charger states, power sharing", self.action_help)
-        for index, state in enumerate(self.states.values()):
-            yield SystemCommand(f"Show {state.name}", f"Detail of {state.charger}",
-                                lambda i=index: self.open_detail(i))
+        yield from palette_commands(self)
