@@ -75,7 +75,8 @@ def test_tolerant_json_repairs(text: str, expected: object) -> None:
     assert tolerant_json(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "<html></html>", '{"a":', '{"a" 1}', "nan nan", "{]}"])
+@pytest.mark.parametrize("text", ["", "<html></html>", '{"a":', '{"a" 1}', "nan nan", "{]}",
+                                  "[" * 100_000 + "]" * 100_000, '{"a":' + "[" * 100_000])
 def test_tolerant_json_rejects_garbage(text: str) -> None:
     with pytest.raises(ValueError):
         tolerant_json(text)

@@ -16,6 +16,7 @@ from twc_tui.core.config import (
     load_settings,
     parse_settings,
     parse_target,
+    resolve_chargers,
 )
 
 # -- parse_target ---------------------------------------------------------------------------
@@ -113,6 +114,10 @@ def config_error(path: Path) -> str:
         ("[polling]\nwifi_s = 30\nvitals_active_s = 0.5\n", 3, "polling.vitals_active_s",
          "at least 1"),
         ("[polling]\nvitals_idle_s = 0\n", 2, "polling.vitals_idle_s", "at least 1"),
+        # TOML has nan and inf; nan compares false with everything, so it would pass a
+        # "below 1 s" check and poll without pause.
+        ("[polling]\nvitals_idle_s = nan\n", 2, "polling.vitals_idle_s", "finite"),
+        ("[history]\nretention_days = inf\n", 2, "history.retention_days", "finite"),
         ('[[chargers]]\nhost = "10.0.0.7"\nphase_mode = "single"\n', 3,
          "chargers[1].phase_mode", "must be one of auto, split, three"),
         ('[[chargers]]\nhost = "10.0.0.7"\n\n[[chargers]]\nname = "Barn"\n', 4,
@@ -243,3 +248,14 @@ def test_default_file_is_read_when_present(
     path.write_text("[display]\nthem = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(f"{path}:2: display.them")):
         load_settings()
+
+
+def test_one_charger_named_twice_gets_one_entry_and_keeps_the_config_details() -> None:
+    settings = Settings(chargers=(
+        ChargerConfig("10.0.0.5", name="Garage", phase_mode="split", max_current_a=48.0),
+        ChargerConfig("10.0.0.5", name="Again"),
+    ))
+    assert [c.label for c in resolve_chargers(settings, [])] == ["Garage"]
+    chargers = resolve_chargers(settings, ["10.0.0.5", "http://10.0.0.5/=Other", "10.0.0.6"])
+    assert [c.id for c in chargers] == ["10.0.0.5:80", "10.0.0.6:80"]  # one poller each
+    assert chargers[0].phase_mode == "split" and chargers[0].max_current_a == 48.0

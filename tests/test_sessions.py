@@ -187,6 +187,21 @@ def test_unplug_and_replug_while_offline_gives_two_sessions() -> None:
     assert tracker.current.energy_wh == 1000.0
 
 
+def test_a_car_swapped_during_a_two_minute_blind_spot_is_a_new_session() -> None:
+    s, tracker = run()
+    s.step(1, vehicle_connected=True)
+    s.charge(100)
+    first_energy = s.energy
+    # A two-minute WiFi drop: car A unplugged, car B plugged in 60 s ago.
+    s.t += 120
+    s.plugged_at = s.t - 60
+    s.energy = 50.0
+    s.step(0, vehicle_connected=True)
+    assert len(s.closed) == 1 and s.closed[0].energy_wh == pytest.approx(first_energy)
+    assert not s.closed[0].complete  # the unplug was not seen
+    assert tracker.current is not None and tracker.current.energy_wh == 50.0
+
+
 def test_lifetime_energy_cross_checks_after_the_end() -> None:
     s, tracker = run()
     assert tracker.observe_lifetime(100_000.0) is None

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from twc_tui.commands.sessions import common_args, iso, open_for_reading
 from twc_tui.core.store import SAMPLE_METRICS, StoreError
+from twc_tui.core.text import safe_text
 
 EXIT_USAGE = 2
 
@@ -45,7 +46,9 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
                 writer.writerow(row)
         else:
             for e in store.load_events(None, limit=-1, since=since):
-                writer.writerow([iso(e.at), e.charger, e.kind, e.level, e.text])
+                # Read back from a database anything may have written: never raw escapes.
+                writer.writerow([iso(e.at), safe_text(e.charger, 200), safe_text(e.kind, 40),
+                                 e.level, safe_text(e.text, 1000)])
     except StoreError as error:
         print(f"twc-tui export: {error}", file=sys.stderr)
         return EXIT_USAGE

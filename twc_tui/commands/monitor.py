@@ -20,7 +20,7 @@ from twc_tui.core.config import (
     Settings,
     default_config_path,
     load_settings,
-    parse_target,
+    resolve_chargers,
 )
 
 DEMO_SPEED = 20.0
@@ -150,24 +150,6 @@ def _utf8_terminal() -> bool:
     return encoding.lower().replace("-", "") in ("utf8", "utf8sig")
 
 
-def _chargers(settings: Settings, args: argparse.Namespace) -> list[ChargerConfig]:
-    known = {c.id: c for c in settings.chargers}
-    if args.hosts:
-        chargers = []
-        for text in args.hosts:
-            target = parse_target(text)
-            base = known.get(target.id)
-            if base is not None and target.name is None:
-                target = dataclasses.replace(target, name=base.name, phase_mode=base.phase_mode,
-                                             max_current_a=base.max_current_a)
-            chargers.append(target)
-    else:
-        chargers = list(settings.chargers)
-    if args.phase_mode:
-        chargers = [dataclasses.replace(c, phase_mode=args.phase_mode) for c in chargers]
-    return chargers
-
-
 def start_demo(speed: float = DEMO_SPEED) -> tuple[list[ChargerConfig], Callable[[], None]]:
     """Start the demo chargers on loopback in a background thread with its own event loop,
     so the simulators and the UI never wait on each other."""
@@ -215,7 +197,7 @@ def main(argv: list[str]) -> int:
     try:
         settings = load_settings(None if args.config is None else _path(args.config))
         settings = _apply_flags(settings, args)
-        chargers = [] if args.demo else _chargers(settings, args)
+        chargers = [] if args.demo else resolve_chargers(settings, args.hosts, args.phase_mode)
     except (ConfigError, ValueError) as error:
         print(f"twc-tui: {error}", file=sys.stderr)
         return 2

@@ -20,12 +20,18 @@ from typing import TextIO
 
 from twc_tui.core.client import ChargerClient, make_http_client
 from twc_tui.core.clock import REAL_CLOCK, Clock
-from twc_tui.core.config import ChargerConfig, ConfigError, Settings, load_settings
+from twc_tui.core.config import (
+    ChargerConfig,
+    ConfigError,
+    Settings,
+    load_settings,
+    resolve_chargers,
+)
 from twc_tui.core.poller import ChargerPoller, PollEvent, PollSettings
 from twc_tui.core.recorder import Recorder, default_db_path
-from twc_tui.core.report import resolve_chargers
 from twc_tui.core.state import ChargerState
 from twc_tui.core.store import Store, StoreError
+from twc_tui.core.text import safe_text
 
 EXIT_USAGE = 2
 
@@ -101,19 +107,27 @@ async def record(
             loop.add_signal_handler(sig, stop.set)
 
     def say(line: str) -> None:
-        print(f"{datetime.fromtimestamp(clock.time()).isoformat(timespec='seconds')} {line}",
-              file=out, flush=True)
+        try:
+            print(f"{datetime.fromtimestamp(clock.time()).isoformat(timespec='seconds')} "
+                  f"{safe_text(line, 400)}", file=out, flush=True)
+        except (OSError, ValueError):  # stdout gone (a closed pipe): keep recording
+            pass
 
     names = {c.id: c.label for c in chargers}
     say(f"recording {len(chargers)} charger(s) to {db} (pid {os.getpid()})")
     states = {c.id: ChargerState(c.id, c.label, c.phase_mode) for c in chargers}
 
     def on_event(event: PollEvent) -> None:
-        state = states[event.charger]
-        entries = state.apply(event)
-        recorder.feed(event, entries, state.phase_mode_setting)
-        for entry in entries:
-            say(f"{names[entry.charger]}: {entry.text}")
+        # Runs inside the poller's loop: an exception here would end that charger's
+        # polling silently while the service looks alive.
+        try:
+            state = states[event.charger]
+            entries = state.apply(event)
+            recorder.feed(event, entries, state.phase_mode_setting)
+            for entry in entries:
+                say(f"{names[entry.charger]}: {entry.text}")
+        except Exception as error:
+            say(f"internal error while recording {event.charger} (a twc-tui bug): {error}")
 
     http = make_http_client(settings.timeouts)
     tasks = [

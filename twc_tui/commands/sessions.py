@@ -17,6 +17,7 @@ from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.recorder import default_db_path
 from twc_tui.core.sessions import Session, cost
 from twc_tui.core.store import Store, StoreError
+from twc_tui.core.text import safe_text
 from twc_tui.core.units import duration
 
 EXIT_USAGE = 2
@@ -102,12 +103,12 @@ def write_table(records: list[dict[str, Any]], out: TextIO, currency: str) -> No
     for rec in records:
         notes = [] if rec["complete"] else ["partial"]
         if rec["alerts"]:
-            notes.append(f"alerts {rec['alerts']}")
+            notes.append(f"alerts {safe_text(rec['alerts'], 40)}")
         if not rec["ended"]:
             notes.append("in progress")
         money = "" if rec["cost"] is None else f"{currency}{rec['cost']:.2f}"
         handle = "" if rec["max_handle_c"] is None else f"{rec['max_handle_c']:.0f}°C"
-        print(f"{rec['charger'][:16]:<16} {rec['started'][:19].replace('T', ' '):<19} "
+        print(f"{safe_text(rec['charger'], 16):<16} {rec['started'][:19].replace('T', ' '):<19} "
               f"{duration(rec['duration_s']):>9} {duration(rec['charging_s']):>9} "
               f"{rec['energy_kwh']:>8.3f} {rec['peak_kw']:>7.2f} {handle:>6}  {money:>8}  "
               f"{', '.join(notes)}", file=out)

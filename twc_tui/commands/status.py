@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from twc_tui.commands.args import timeout
-from twc_tui.core.config import PHASE_MODES, ChargerConfig, ConfigError, Settings, load_settings
+from twc_tui.core.config import (
+    PHASE_MODES,
+    ChargerConfig,
+    ConfigError,
+    Settings,
+    load_settings,
+    resolve_chargers,
+)
 from twc_tui.core.models import Vitals, WifiStatus
 from twc_tui.core.report import (
     EXIT_USAGE,
@@ -25,7 +32,6 @@ from twc_tui.core.report import (
     document,
     exit_code,
     poll_chargers,
-    resolve_chargers,
 )
 
 if TYPE_CHECKING:

@@ -9,6 +9,7 @@ person can read; nothing else escapes :meth:`ChargerClient.fetch`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -89,10 +90,15 @@ def tolerant_json(text: str) -> Any:
     cleaned = _TOKENS.sub(_null_non_finite, text).strip()
     try:
         return json.loads(cleaned, parse_constant=lambda _: None)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
     except ValueError:
         # Firmware drops the final brace; the body may still end in "}" from a nested value.
         if cleaned.startswith("{"):
-            return json.loads(cleaned + "}", parse_constant=lambda _: None)
+            try:
+                return json.loads(cleaned + "}", parse_constant=lambda _: None)
+            except RecursionError:
+                raise ValueError("JSON nested too deeply") from None
         raise
 
 
@@ -142,10 +148,19 @@ class ChargerClient:
         if endpoint not in ENDPOINTS:
             raise ValueError(f"not a Wall Connector endpoint: {endpoint!r}")
         path = f"/api/1/{endpoint}"
+        t = self.timeouts
         try:
-            body = await self._get(endpoint, path)
+            # httpx's read timeout is per read: a body dripping a byte every 14 s would hold
+            # the charger's single request slot forever without an overall deadline.
+            async with asyncio.timeout(t.connect + t.read):
+                body = await self._get(endpoint, path)
         except ChargerError:
             raise
+        except TimeoutError:
+            raise ReadTimeout(
+                f"no complete answer to {path} within {t.connect + t.read:g} s",
+                endpoint=endpoint,
+            ) from None
         except httpx.ConnectTimeout:
             raise ConnectTimeout(
                 f"timed out after {self.timeouts.connect:g} s connecting to {self.address}",

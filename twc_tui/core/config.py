@@ -8,10 +8,11 @@ key and, where it can be found, the line, and the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,37 @@ def parse_target(text: str) -> ChargerConfig:
                          name=name.strip() or None)
 
 
+def resolve_chargers(
+    settings: Settings, hosts: Sequence[str], phase_mode: str | None = None
+) -> list[ChargerConfig]:
+    """The command line's ``HOST[:PORT][=NAME]`` list, or the config's chargers if empty.
+
+    A host that the config also lists keeps the config's name, phase mode and maximum, so
+    ``twc-tui status 192.168.1.50`` still knows it is "Garage" and split-phase. Raises
+    ``ValueError`` with a one-line message for a bad host or port.
+    """
+    known: dict[str, ChargerConfig] = {}
+    for charger in settings.chargers:
+        known.setdefault(charger.id, charger)  # the first entry wins, as below
+    chargers: list[ChargerConfig] = []
+    for text in hosts:
+        target = parse_target(text)
+        base = known.get(target.id)
+        if base is not None:
+            target = replace(base, name=target.name or base.name)
+        chargers.append(target)
+    if not hosts:
+        chargers = list(settings.chargers)
+    if phase_mode:
+        chargers = [replace(c, phase_mode=phase_mode) for c in chargers]
+    # One charger named twice (as an IP and as a URL, or twice in the config) must still get
+    # one poller: two would put two requests in flight on the same device.
+    unique: dict[str, ChargerConfig] = {}
+    for charger in chargers:
+        unique.setdefault(charger.id, charger)
+    return list(unique.values())
+
+
 # -- the file ---------------------------------------------------------------------------
 
 Check = Callable[[Any], Any]
@@ -160,6 +192,8 @@ def _number(low: float | None = None, high: float | None = None) -> Check:
     def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"expected a number, got {_kind(value)}")
+        if not math.isfinite(value):  # TOML allows nan and inf; no setting does
+            raise ValueError(f"must be a finite number, not {value}")
         if low is not None and value < low:
             raise ValueError(f"must be at least {low:g}, not {value:g}")
         if high is not None and value > high:

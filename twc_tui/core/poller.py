@@ -40,7 +40,7 @@ class PollSettings:
 
     def __post_init__(self) -> None:
         for name in ("vitals_active_s", "vitals_idle_s", "wifi_s", "lifetime_s", "version_s"):
-            if getattr(self, name) < MIN_INTERVAL_S:
+            if not getattr(self, name) >= MIN_INTERVAL_S:  # also refuses NaN
                 raise ValueError(f"{name} must be at least {MIN_INTERVAL_S:g} s")
 
 

@@ -111,6 +111,9 @@ class Recorder:
         self._handover = False
         self._last_flush = monotonic()
         self._next_try = -math.inf
+        self._write_failures = 0
+        self._hold_until = -math.inf
+        """No write before this, after failed ones (disk full, database locked)."""
         self._next_prune = -math.inf
         self.tick()
 
@@ -174,21 +177,25 @@ class Recorder:
         lock = self.lock
         if lock is not None and now >= self._next_try:
             self._next_try = now + (1.0 if self.priority else self.retry_s)
-            if self.is_writer and lock.should_yield():
-                self.flush(final=True)
-                lock.release()
-                self.is_writer = False
-            elif not self.is_writer and lock.try_acquire():
-                self.is_writer = True
-                self._handover = True  # the first batch may overlap the previous writer's
-                self._last_flush = -math.inf
-            self.status = self._describe()
+            try:
+                if self.is_writer and lock.should_yield():
+                    self.flush(final=True)
+                    lock.release()
+                    self.is_writer = False
+                elif not self.is_writer and lock.try_acquire():
+                    self.is_writer = True
+                    self._handover = True  # the first batch may overlap the previous writer's
+                    self._last_flush = -math.inf
+                self.status = self._describe()
+            except OSError as error:  # a full disk while writing the lock's pid
+                self.last_error = f"history lock: {error.strerror or error}"
         if self.is_writer:
             if now >= self._next_prune:
                 self._next_prune = now + 3600.0
                 self._prune()
             pending = len(self._samples) + len(self._events)
-            if now - self._last_flush >= self.flush_every_s or pending >= self.max_batch:
+            due = now - self._last_flush >= self.flush_every_s or pending >= self.max_batch
+            if due and now >= self._hold_until:
                 self.flush()
         else:
             self._trim()
@@ -213,12 +220,19 @@ class Recorder:
                 ids = self.store.write_batch(samples, events, sessions, self._handover)
                 self.store.set_meta("last_writer", json.dumps(
                     {"pid": os.getpid(), "priority": self.priority, "at": self._wall()}))
-            except StoreError as error:
-                self.last_error = str(error)
-                self._samples = samples + self._samples
-                self._events = events + self._events
+            except Exception as error:  # a failed write must not end the monitor
+                self.last_error = str(error) or type(error).__name__
+                # Keep the newest data for the next try, bounded: a disk that stays full
+                # must not grow memory for days. Retries back off to once per 5 minutes.
+                self._samples = (samples + self._samples)[-self.max_batch * 4:]
+                self._events = (events + self._events)[-self.max_batch:]
                 self._dirty = {id(s): s for s in sessions} | self._dirty
+                self._write_failures += 1
+                self._hold_until = self._monotonic() + min(
+                    300.0, self.flush_every_s * 2 ** (self._write_failures - 1))
                 return
+            self._write_failures = 0
+            self._hold_until = -math.inf
             for s in sessions:
                 s.id = ids.get(id(s), s.id)
             self._handover = False

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from twc_tui.core.client import (
@@ -32,7 +32,7 @@ from twc_tui.core.client import (
     Unreachable,
     make_http_client,
 )
-from twc_tui.core.config import ChargerConfig, Settings, parse_target
+from twc_tui.core.config import ChargerConfig
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus, parse
 
 EXIT_OK = 0
@@ -154,30 +154,6 @@ async def poll_chargers(
 def _json_kind(value: Any) -> str:
     return {list: "an array", str: "a string", int: "a number", float: "a number",
             bool: "a boolean", type(None): "null"}.get(type(value), type(value).__name__)
-
-
-def resolve_chargers(
-    settings: Settings, hosts: Sequence[str], phase_mode: str | None = None
-) -> list[ChargerConfig]:
-    """The command line's ``HOST[:PORT][=NAME]`` list, or the config's chargers if empty.
-
-    A host that the config also lists keeps the config's name, phase mode and maximum, so
-    ``twc-tui status 192.168.1.50`` still knows it is "Garage" and split-phase. Raises
-    ``ValueError`` with a one-line message for a bad host or port.
-    """
-    known = {c.id: c for c in settings.chargers}
-    chargers: list[ChargerConfig] = []
-    for text in hosts:
-        target = parse_target(text)
-        base = known.get(target.id)
-        if base is not None:
-            target = replace(base, name=target.name or base.name)
-        chargers.append(target)
-    if not hosts:
-        chargers = list(settings.chargers)
-    if phase_mode:
-        chargers = [replace(c, phase_mode=phase_mode) for c in chargers]
-    return chargers
 
 
 # -- the JSON document ------------------------------------------------------------------

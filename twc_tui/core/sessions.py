@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from twc_tui.core.models import Vitals
+from twc_tui.core.text import safe_text
 
 MAX_GAP_S = 300.0
 """Longer than this between two readings, the monitor did not see what happened in between."""
@@ -213,12 +214,15 @@ class SessionTracker:
                 v.handle_temp_c if s.max_handle_c is None else max(s.max_handle_c, v.handle_temp_c)
             )
         for code in v.current_alerts or ():
-            s.alerts.add(str(code))
+            # Stored, then printed by `twc-tui sessions`: charger text, so sanitised; the
+            # store keeps alerts comma-separated.
+            s.alerts.add(safe_text(code, 20).replace(",", "?"))
 
     def _replugged(self, s: Session, at: float, v: Vitals, dt: float | None) -> bool:
         """While the monitor was blind, was the vehicle unplugged and plugged in again?
-        ``session_s`` then implies a plug-in well after this session's start."""
-        if dt is None or dt <= MAX_GAP_S or v.session_s is None:
+        ``session_s`` then implies a plug-in after the last reading of this session, however
+        short the blind spot (a 2-minute WiFi drop is enough to swap cars)."""
+        if dt is None or v.session_s is None:
             return False
         return at - v.session_s > s.last_seen + 1.0
 

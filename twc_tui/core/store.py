@@ -152,6 +152,9 @@ class Store:
     def _setup(self) -> None:
         c = self.conn
         c.execute("PRAGMA foreign_keys = OFF")
+        # SQLite's default page cache grows to 2 MB as the file grows: memory a monitor left
+        # open for weeks does not need for batched appends and a few range reads.
+        c.execute("PRAGMA cache_size = -512")
         if not self.readonly:
             mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -217,7 +220,7 @@ class Store:
             except BaseException:
                 c.execute("ROLLBACK")
                 raise
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OverflowError, ValueError) as error:
             raise StoreError(f"cannot write to {self.path}: {_reason(error)}") from None
         return ids
 
@@ -234,9 +237,7 @@ class Store:
         values: list[int | None] = []
         for metric, (_, scale) in SAMPLE_METRICS.items():
             stats = s.stats.get(metric)
-            values += [None] * 3 if stats is None else [
-                None if not math.isfinite(x) else round(x * scale) for x in stats
-            ]
+            values += [None] * 3 if stats is None else [_stored(x, scale) for x in stats]
         marks = ", ".join("?" * (3 + len(values)))
         self.conn.execute(
             f"INSERT OR IGNORE INTO samples (charger, t, n, {', '.join(_SAMPLE_COLS)}) "
@@ -413,3 +414,12 @@ def _merge(old: Session, new: Session) -> Session:
         reboots=max(old.reboots, new.reboots),
         lifetime_delta_wh=new.lifetime_delta_wh if new.lifetime_delta_wh is not None
         else old.lifetime_delta_wh, id=old.id)
+
+
+def _stored(x: float, scale: float) -> int | None:
+    """A reading as the integer column holds it; None where it cannot be (NaN, or a value
+    from a confused charger beyond SQLite's 64-bit range)."""
+    if not math.isfinite(x):
+        return None
+    v = round(x * scale)
+    return v if -(2**63) <= v < 2**63 else None

@@ -119,7 +119,7 @@ class TwcApp(App[int]):
             self.settings, self.states, self.clock
         )
         if self.recorder is None:
-            self.notify(self.history_note, severity="warning", timeout=15)
+            self.notify(self.history_note, severity="warning", timeout=15, markup=False)
         else:
             self.set_interval(1.0, self.recorder.tick)
 
@@ -149,7 +149,11 @@ class TwcApp(App[int]):
             return
         entries = state.apply(event)
         if self.recorder is not None:
-            self.recorder.feed(event, entries, state.phase_mode_setting)
+            try:
+                self.recorder.feed(event, entries, state.phase_mode_setting)
+            except Exception as error:  # history is a bonus; it must never end the monitor
+                self.history_note = f"history stopped: {error}"
+                self.recorder = None
         if not self.paused:
             self._redraw(event.charger)
 
@@ -157,13 +161,16 @@ class TwcApp(App[int]):
         if not self.is_running or not self.screen_stack:
             return  # events fed before mount are shown when the first screen mounts
         screen = self.screen
-        if isinstance(screen, OverviewScreen | DetailScreen):
+        # A screen just pushed (enter, 1-9) has not composed its widgets yet; its on_mount
+        # draws everything anyway.
+        if isinstance(screen, OverviewScreen | DetailScreen) and screen.is_mounted:
             with self.batch_update():
                 screen.refresh_state(charger)
 
     def _tick_ages(self) -> None:
         screen = self.screen
-        if not self.paused and isinstance(screen, OverviewScreen | DetailScreen):
+        if (not self.paused and isinstance(screen, OverviewScreen | DetailScreen)
+                and screen.is_mounted):
             screen.refresh_ages()
 
     def _update_subtitle(self) -> None:

@@ -21,11 +21,15 @@ def open_history(
     except StoreError as error:
         return None, None, f"no history: {error}"
     now = clock.time()
-    for charger, state in states.items():
-        prefill_history(store, state.history, charger, now)
-        events = store.load_events(charger, limit=state.log.maxlen or 500)
-        state.log.extend(events)
-        state.log_total += len(events)
+    try:
+        for charger, state in states.items():
+            prefill_history(store, state.history, charger, now)
+            events = store.load_events(charger, limit=state.log.maxlen or 500)
+            state.log.extend(events)
+            state.log_total += len(events)
+    except StoreError as error:  # opened, but unreadable further in (a damaged page)
+        store.close()
+        return None, None, f"no history: {error}"
     recorder = Recorder(store, retention_days=settings.retention_days,
                         monotonic=clock.monotonic, wall=clock.time)
     return store, recorder, recorder.status

@@ -7,8 +7,15 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
+from twc_tui.core.text import safe_text
+
 if TYPE_CHECKING:
     from twc_tui.tui.app import TwcApp
+
+
+def _literal(text: str) -> str:
+    """Markup-proof text: ``textual.markup.escape`` misses ``[$var]`` and upper-case tags."""
+    return safe_text(text, 60).replace("[", "\\[")
 
 
 def palette_commands(app: TwcApp) -> Iterable[SystemCommand]:
@@ -22,5 +29,7 @@ def palette_commands(app: TwcApp) -> Iterable[SystemCommand]:
                         app.action_sessions)
     yield SystemCommand("Help", "Keys, charger states, power sharing", app.action_help)
     for index, state in enumerate(app.states.values()):
-        yield SystemCommand(f"Show {state.name}", f"Detail of {state.charger}",
+        # The palette parses these as markup: a name like "Garage [old]" must stay text.
+        name, where = _literal(state.name), _literal(state.charger)
+        yield SystemCommand(f"Show {name}", f"Detail of {where}",
                             lambda i=index: app.open_detail(i))

@@ -148,18 +148,20 @@ class DetailScreen(Screen[None]):
                 f"  session {units.kwh(v.session_energy_wh)} / {units.duration(v.session_s)}",
             )
         age = units.age(state.age(self.app.now()))
+        held = {"never": "no data yet", "now": "data is current"}.get(
+            age, f"data {age.removesuffix(' ago')} old")
         where = f"{state.charger} · {self.index + 1} of {len(self.app.states)}"
         line2: Content
         if state.health == "offline":
             line2 = Content.assemble(
                 (f"OFFLINE since {units.clock(state.offline_since, False)}", "bold $text-error"),
-                (f" (data {age.removesuffix(' ago')} old): ", "$text-muted"),
+                (f" ({held}): ", "$text-muted"),
                 safe(state.last_error, 90),
             )
         elif state.health == "error":
             line2 = Content.assemble(
                 ("Last poll failed", "bold $text-warning"),
-                (f" (data {age.removesuffix(' ago')} old): ", "$text-muted"),
+                (f" ({held}): ", "$text-muted"),
                 safe(state.last_error, 90),
             )
         else:

@@ -222,7 +222,8 @@ class SessionsScreen(Screen[None]):
         self.redraw()
 
     def action_sort(self) -> None:
-        keys = [k for k, _, _ in COLUMNS if k != "cost" or self.settings.price_per_kwh]
+        keys = [k for k, _, _ in COLUMNS
+                if k != "cost" or self.settings.price_per_kwh is not None]
         self.sort_key = keys[(keys.index(self.sort_key) + 1) % len(keys)]
         self.redraw()
 

@@ -154,7 +154,7 @@ class TimeChart(PlotextPlot):
             finite = [y for y in ys if not math.isnan(y)]
             if finite and series.yside == "left":
                 lo, hi = min(lo, min(finite)), max(hi, max(finite) * 1.05)
-            elif lo2 is not None and hi2 is not None:
+            elif series.yside == "right" and lo2 is not None and hi2 is not None:
                 # The right axis is relative to the nominal grid frequency (50 or 60 Hz).
                 nominal = 60.0 if finite and sum(finite) / len(finite) > 55 else 50.0
                 lo2, hi2 = nominal + lo2, nominal + hi2

@@ -49,6 +49,7 @@ class EventLog(RichLog):
             if self.names is not None:
                 name = safe_text(self.names.get(entry.charger, entry.charger), 20)
                 line.append(name + " ", style="bold")
-            line.append(entry.text, style=LEVEL_STYLES.get(entry.level, ""))
+            # Entries may come back from the database, written by anything: sanitise again.
+            line.append(safe_text(entry.text, 300), style=LEVEL_STYLES.get(entry.level, ""))
             self.write(line)
         self._shown = (source, total)
