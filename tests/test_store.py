@@ -14,7 +14,8 @@ from twc_tui.core.history import History
 from twc_tui.core.recorder import prefill_history
 from twc_tui.core.sessions import Session
 from twc_tui.core.state import LogEntry
-from twc_tui.core.store import MIGRATIONS, SCHEMA_VERSION, Sample, Store, StoreError, migrate
+from twc_tui.core.store import Sample, Store, StoreError
+from twc_tui.core.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate
 
 T0 = 1_800_000_000
 

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from twc_tui.commands.sessions import common_args, iso, open_for_reading
-from twc_tui.core.store import SAMPLE_METRICS, StoreError
+from twc_tui.core.store import StoreError
+from twc_tui.core.store_schema import SAMPLE_METRICS
 from twc_tui.core.text import safe_text
 
 EXIT_USAGE = 2

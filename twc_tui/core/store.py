@@ -1,12 +1,7 @@
 """The history database: SQLite in WAL mode, versioned schema, batched writes, retention.
 
 One process writes at a time (see :mod:`twc_tui.core.recorder` for who); any number read.
-WAL lets readers run beside the writer, and ``synchronous=NORMAL`` means a commit costs no
-fsync (only checkpoints do), so a batch every few seconds is cheap and a crash loses at most
-the last unflushed batch, never the file.
-
-Samples are stored as scaled integers (0.1 A, 0.1 °C, 0.01 Hz, ...) because SQLite packs small
-integers into one to three bytes: a 10-second row costs about a third of the same row in REALs.
+The file itself (schema, migrations, WAL, opening) is :mod:`twc_tui.core.store_schema`.
 """
 
 from __future__ import annotations
@@ -19,47 +14,14 @@ from pathlib import Path
 
 from twc_tui.core.sessions import Session
 from twc_tui.core.state import LogEntry
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
-SAMPLE_METRICS: dict[str, tuple[str, float]] = {
-    "power_w": ("p", 1.0), "vehicle_a": ("a", 10.0), "handle_c": ("h", 10.0),
-    "pcba_c": ("b", 10.0), "mcu_c": ("m", 10.0), "grid_v": ("v", 10.0), "grid_hz": ("f", 100.0),
-}  # fmt: skip
-"""Metric name to (column prefix, scale): each metric has ``<p>_min``, ``_mean``, ``_max``."""
-
-_SAMPLE_COLS = [f"{p}_{s}" for p, _ in SAMPLE_METRICS.values() for s in ("min", "mean", "max")]
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: the first schema.
-    """
-    CREATE TABLE chargers (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
-    CREATE TABLE samples (
-        charger INTEGER NOT NULL, t INTEGER NOT NULL, n INTEGER NOT NULL,
-        """ + ", ".join(f"{c} INTEGER" for c in _SAMPLE_COLS) + """,
-        PRIMARY KEY (charger, t)) WITHOUT ROWID;
-    CREATE TABLE events (
-        id INTEGER PRIMARY KEY, at REAL NOT NULL, charger TEXT NOT NULL, kind TEXT NOT NULL,
-        text TEXT NOT NULL, level TEXT NOT NULL);
-    CREATE INDEX events_at ON events (at);
-    CREATE INDEX events_charger_at ON events (charger, at);
-    CREATE TABLE sessions (
-        id INTEGER PRIMARY KEY, charger TEXT NOT NULL, started REAL NOT NULL, ended REAL,
-        last_seen REAL NOT NULL, charging_s REAL NOT NULL, energy_wh REAL NOT NULL,
-        peak_power_w REAL NOT NULL, max_handle_c REAL, alerts TEXT NOT NULL,
-        saw_start INTEGER NOT NULL, saw_end INTEGER NOT NULL, longest_gap_s REAL NOT NULL,
-        reboots INTEGER NOT NULL);
-    CREATE INDEX sessions_started ON sessions (started);
-    """,
-    # 2: the lifetime-energy cross-check, and a place for the writer's high-water mark.
-    """
-    ALTER TABLE sessions ADD COLUMN lifetime_delta_wh REAL;
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
+from twc_tui.core.store_schema import (
+    SAMPLE_COLS,
+    SAMPLE_METRICS,
+    StoreError,
+    connect,
+    reason,
+    schema_version,
 )
-"""Schema version N is reached by running MIGRATIONS[:N] in order. Never edit a released one."""
-
-SCHEMA_VERSION = len(MIGRATIONS)
 
 MERGE_WINDOW_S = 60.0
 """Two monitors that watched the same plug-in date it within this of each other."""
@@ -67,10 +29,6 @@ MERGE_WINDOW_S = 60.0
 _SESSION_COLS = ("charger", "started", "ended", "last_seen", "charging_s", "energy_wh",
                  "peak_power_w", "max_handle_c", "alerts", "saw_start", "saw_end",
                  "longest_gap_s", "reboots", "lifetime_delta_wh")
-
-
-class StoreError(Exception):
-    """The store cannot be used; ``str()`` is one line for a person."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,17 +41,6 @@ class Sample:
     n: int
     """Readings in the bucket; 0 for a bucket where the charger only failed."""
     stats: dict[str, tuple[float, float, float]]
-
-
-def _reason(error: BaseException) -> str:
-    text = str(error) or type(error).__name__
-    if "locked" in text or "busy" in text:
-        return "it is locked by another program; try again, or close that program"
-    if "readonly" in text or "read-only" in text:
-        return "it is read-only"
-    if "not a database" in text or "malformed" in text:
-        return "it is not a readable SQLite database (corrupt?); left untouched"
-    return text
 
 
 class Store:
@@ -112,71 +59,10 @@ class Store:
         """Open (creating and migrating if needed). Never deletes, renames or rewrites a file
         it cannot read: a corrupt file is refused with a reason."""
         path = Path(path).expanduser()
-        where = str(path)
-        if path.is_dir():
-            raise StoreError(f"cannot open {where}: it is a directory")
-        if path.exists():
-            try:
-                with path.open("rb") as f:
-                    head = f.read(len(SQLITE_MAGIC))
-            except OSError as error:
-                raise StoreError(f"cannot read {where}: {error.strerror or error}") from None
-            if head and head != SQLITE_MAGIC:
-                raise StoreError(f"cannot open {where}: it is not a SQLite database (corrupt or "
-                                 "another file); left untouched: move it aside or use --db")
-        elif readonly:
-            raise StoreError(f"no history database at {where} yet")
-        else:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise StoreError(f"cannot create {path.parent}: "
-                                 f"{error.strerror or error}") from None
-        try:
-            uri = f"{path.absolute().as_uri()}?mode={'ro' if readonly else 'rwc'}"
-            conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None,
-                                   check_same_thread=False)
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open {where}: {_reason(error)}") from None
-        store = cls(path, conn, readonly)
-        try:
-            store._setup()
-        except sqlite3.Error as error:
-            conn.close()
-            raise StoreError(f"cannot open {where}: {_reason(error)}") from None
-        except StoreError:
-            conn.close()
-            raise
-        return store
-
-    def _setup(self) -> None:
-        c = self.conn
-        c.execute("PRAGMA foreign_keys = OFF")
-        # SQLite's default page cache grows to 2 MB as the file grows: memory a monitor left
-        # open for weeks does not need for batched appends and a few range reads.
-        c.execute("PRAGMA cache_size = -512")
-        if not self.readonly:
-            mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreError(f"cannot open {self.path}: WAL mode unavailable ({mode})")
-            c.execute("PRAGMA synchronous = NORMAL")
-        version = self.schema_version()
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path} was written by a newer twc-tui (schema {version}, "
-                             f"this one knows {SCHEMA_VERSION}); upgrade twc-tui")
-        if version < SCHEMA_VERSION:
-            if self.readonly:
-                raise StoreError(f"{self.path} has an older schema; open it once with the "
-                                 "monitor or `twc-tui record` to upgrade it")
-            migrate(c, SCHEMA_VERSION)
+        return cls(path, connect(path, readonly=readonly, timeout_s=timeout_s), readonly)
 
     def schema_version(self) -> int:
-        c = self.conn
-        has = c.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone()
-        if not has:
-            return 0
-        row = c.execute("SELECT version FROM schema_version").fetchone()
-        return int(row[0]) if row else 0
+        return schema_version(self.conn)
 
     def close(self) -> None:
         try:
@@ -221,7 +107,7 @@ class Store:
                 c.execute("ROLLBACK")
                 raise
         except (sqlite3.Error, OverflowError, ValueError) as error:
-            raise StoreError(f"cannot write to {self.path}: {_reason(error)}") from None
+            raise StoreError(f"cannot write to {self.path}: {reason(error)}") from None
         return ids
 
     def _charger_id(self, key: str) -> int:
@@ -240,7 +126,7 @@ class Store:
             values += [None] * 3 if stats is None else [_stored(x, scale) for x in stats]
         marks = ", ".join("?" * (3 + len(values)))
         self.conn.execute(
-            f"INSERT OR IGNORE INTO samples (charger, t, n, {', '.join(_SAMPLE_COLS)}) "
+            f"INSERT OR IGNORE INTO samples (charger, t, n, {', '.join(SAMPLE_COLS)}) "
             f"VALUES ({marks})", (self._charger_id(s.charger), s.t, s.n, *values))
 
     def _upsert_session(self, s: Session) -> int:
@@ -284,13 +170,13 @@ class Store:
         try:
             return self.conn.execute(sql, args).rowcount
         except sqlite3.Error as error:
-            raise StoreError(f"cannot write to {self.path}: {_reason(error)}") from None
+            raise StoreError(f"cannot write to {self.path}: {reason(error)}") from None
 
     def _query(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
         try:
             return self.conn.execute(sql, args).fetchall()
         except sqlite3.Error as error:
-            raise StoreError(f"cannot read {self.path}: {_reason(error)}") from None
+            raise StoreError(f"cannot read {self.path}: {reason(error)}") from None
 
     # -- reading -------------------------------------------------------------------------
     def load_history(
@@ -346,7 +232,7 @@ class Store:
         """Every sample from ``since`` on, by time then charger (for export)."""
         try:
             cur = self.conn.execute(
-                f"SELECT c.key, s.t, s.n, {', '.join('s.' + c for c in _SAMPLE_COLS)} "
+                f"SELECT c.key, s.t, s.n, {', '.join('s.' + c for c in SAMPLE_COLS)} "
                 "FROM samples s JOIN chargers c ON c.id = s.charger WHERE s.t >= ? "
                 "ORDER BY s.t, c.key", (since or -math.inf,))
             for key, t, n, *values in cur:
@@ -357,32 +243,12 @@ class Store:
                         stats[metric] = (trio[0] / scale, trio[1] / scale, trio[2] / scale)
                 yield Sample(key, t, n, stats)
         except sqlite3.Error as error:
-            raise StoreError(f"cannot read {self.path}: {_reason(error)}") from None
+            raise StoreError(f"cannot read {self.path}: {reason(error)}") from None
 
     def count(self, table: str) -> int:
         if table not in ("samples", "events", "sessions", "chargers"):
             raise ValueError(table)
         return int(self._query(f"SELECT count(*) FROM {table}")[0][0])
-
-
-def migrate(conn: sqlite3.Connection, target: int) -> None:
-    """Bring the schema up to version ``target``, one migration per transaction."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    conn.execute("BEGIN IMMEDIATE")  # the version is read under the write lock: no races
-    try:
-        row = conn.execute("SELECT version FROM schema_version").fetchone()
-        version = int(row[0]) if row else 0
-        if row is None:
-            conn.execute("INSERT INTO schema_version (version) VALUES (0)")
-        for number in range(version + 1, target + 1):
-            for statement in MIGRATIONS[number - 1].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute("UPDATE schema_version SET version = ?", (number,))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _session(row: tuple) -> Session:
