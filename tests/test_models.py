@@ -36,9 +36,9 @@ from twc_tui.core.models import (
     Version,
     Vitals,
     WifiStatus,
-    decode_ssid,
     parse,
 )
+from twc_tui.core.parsing import decode_ssid
 from twc_tui.core.states import VERIFIED_CODES, Alert, evse_state
 
 FIELD_NOTES = Path(__file__).resolve().parents[2] / "shared" / "docs" / "field-notes.md"

@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from twc_tui.commands.args import timeout
 from twc_tui.core.config import (
-    PHASE_MODES,
     ChargerConfig,
     ConfigError,
     Settings,
     load_settings,
     resolve_chargers,
 )
-from twc_tui.core.models import Vitals, WifiStatus
+from twc_tui.core.models import PHASE_MODES, Vitals, WifiStatus
 from twc_tui.core.report import (
     EXIT_USAGE,
     ChargerReport,

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from twc_tui.core.client import Timeouts, format_host
+from twc_tui.core.models import PHASE_MODES
 from twc_tui.core.poller import MIN_INTERVAL_S, PollSettings
 
 APP_NAME = "twc-tui"
 TIME_RANGES = ("5m", "1h", "24h")
-PHASE_MODES = ("auto", "split", "three")
 
 
 class ConfigError(Exception):

@@ -10,137 +10,22 @@ sentinel) is None and named in ``sentinels``.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal
 
+from twc_tui.core.parsing import EMPTY, PayloadBase, alert_code, decode_ssid, list_of
 from twc_tui.core.states import Alert, EvseState, evse_state
 
 PhaseMode = Literal["auto", "split", "three"]
 PHASE_MODES: tuple[str, ...] = ("auto", "split", "three")
 
-TEMP_SENTINEL_C = 255.0
 CHARGING_MIN_CURRENT_A = 1.0
 """Idle units read 0.2–0.6 A of noise; above this with the contactor closed, energy flows."""
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-def _check(key: str, value: Any, kind: str, notes: list[str]) -> Any:
-    """Coerce ``value`` to ``kind`` or return None with a note. Never raises."""
-    if value is None:
-        return None
-    ok: Any = None
-    if kind == "bool":
-        ok = value if isinstance(value, bool) else None
-    elif kind == "float":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            try:
-                ok = float(value)
-            except OverflowError:  # a JSON integer of 309+ digits: not a reading
-                ok = None
-            else:
-                if not math.isfinite(ok):
-                    return None  # nan/inf is a known firmware quirk, not a type error
-    elif kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            ok = value
-        elif isinstance(value, float) and value.is_integer():
-            ok = int(value)
-        elif isinstance(value, float) and not math.isfinite(value):
-            return None
-    elif kind == "str":
-        ok = value if isinstance(value, str) else None
-    if ok is None:
-        notes.append(f"{key}: expected {kind}, got {type(value).__name__}")
-    return ok
-
-
-def _alert_code(value: Any) -> int | str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        stripped = value.strip()
-        # isascii: "²".isdigit() is True but int("²") raises.
-        return int(stripped) if stripped.isascii() and stripped.isdigit() else value
-    return None
-
-
-class _Payload:
-    """Shared parsing for the four payload types."""
-
-    __slots__ = ()
-    FIELDS: ClassVar[dict[str, str]]
-    TEMPERATURES: ClassVar[frozenset[str]] = frozenset()
-
-    extra: Mapping[str, Any]
-    notes: tuple[str, ...]
-
-    @classmethod
-    def _parse_fields(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
-        notes: list[str] = []
-        values: dict[str, Any] = {}
-        sentinels: list[str] = []
-        for key, kind in cls.FIELDS.items():
-            value = _check(key, raw.get(key), kind, notes)
-            if key in cls.TEMPERATURES and value is not None and value >= TEMP_SENTINEL_C:
-                sentinels.append(key)
-                value = None
-            values[key] = value
-        extra = {k: v for k, v in raw.items() if k not in cls.FIELDS and k not in cls._LISTS}
-        values["extra"] = MappingProxyType(extra) if extra else _EMPTY
-        values["notes"] = tuple(notes)
-        if cls.TEMPERATURES:
-            values["sentinels"] = tuple(sentinels)
-        return values
-
-    _LISTS: ClassVar[frozenset[str]] = frozenset()
-
-    @classmethod
-    def from_json(cls, raw: Any) -> Self:
-        """Parse a decoded JSON object; anything that is not a mapping gives an empty payload."""
-        if not isinstance(raw, Mapping):
-            return cls(notes=(f"expected a JSON object, got {type(raw).__name__}",))  # type: ignore[call-arg]
-        return cls(**cls._parse_fields(raw))  # type: ignore[call-arg]
-
-    def device_dict(self) -> dict[str, Any]:
-        """Known fields with decoded values, keyed by the device's names (for JSON output)."""
-        out: dict[str, Any] = {}
-        for key in self.FIELDS:
-            out[key] = getattr(self, key)
-        for key in self._LISTS:
-            value = getattr(self, key)
-            out[key] = list(value) if value is not None else None
-        return out
-
-
-def _list_of(key: str, raw: Mapping[str, Any], notes: list[str], convert: Any) -> tuple | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        notes.append(f"{key}: expected list, got {type(value).__name__}")
-        return None
-    items = []
-    for item in value:
-        converted = convert(item)
-        if converted is None:
-            notes.append(f"{key}: ignored an item of type {type(item).__name__}")
-        else:
-            items.append(converted)
-    return tuple(items)
-
 
 @dataclass(frozen=True, slots=True)
-class Vitals(_Payload):
+class Vitals(PayloadBase):
     """``/api/1/vitals``: what the charger is doing now."""
 
     FIELDS: ClassVar[dict[str, str]] = {
@@ -194,7 +79,7 @@ class Vitals(_Payload):
     """Optional: missing on 2021–2023 firmware."""
     sentinels: tuple[str, ...] = ()
     """Temperature fields that held the 255 sensor-failure sentinel."""
-    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     """Keys this version does not know, kept as sent so they can be shown."""
     notes: tuple[str, ...] = ()
     """What parsing had to ignore, in words."""
@@ -205,9 +90,9 @@ class Vitals(_Payload):
             return cls(notes=(f"expected a JSON object, got {type(raw).__name__}",))
         values = cls._parse_fields(raw)
         notes = list(values["notes"])
-        values["current_alerts"] = _list_of("current_alerts", raw, notes, _alert_code)
-        values["evse_not_ready_reasons"] = _list_of(
-            "evse_not_ready_reasons", raw, notes, _alert_code
+        values["current_alerts"] = list_of("current_alerts", raw, notes, alert_code)
+        values["evse_not_ready_reasons"] = list_of(
+            "evse_not_ready_reasons", raw, notes, alert_code
         )
         values["notes"] = tuple(notes)
         return cls(**values)
@@ -280,7 +165,7 @@ class Vitals(_Payload):
 
 
 @dataclass(frozen=True, slots=True)
-class Lifetime(_Payload):
+class Lifetime(PayloadBase):
     """``/api/1/lifetime``: counters since installation."""
 
     FIELDS: ClassVar[dict[str, str]] = {
@@ -304,7 +189,7 @@ class Lifetime(_Payload):
     """Plug-ins."""
     uptime_s: int | None = None
     charging_time_s: int | None = None
-    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     notes: tuple[str, ...] = ()
 
     @property
@@ -315,22 +200,8 @@ class Lifetime(_Payload):
         return self.energy_wh / 1000.0 / self.connector_cycles
 
 
-def decode_ssid(raw: str | None) -> str | None:
-    """Strict base64 decode of ``wifi_ssid``; None when it is not valid base64 of printable
-    UTF-8, in which case the raw value is what to show."""
-    if not raw:
-        return None
-    try:
-        decoded = base64.b64decode(raw, validate=True).decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
-    if not decoded or not decoded.isprintable():
-        return None
-    return decoded
-
-
 @dataclass(frozen=True, slots=True)
-class WifiStatus(_Payload):
+class WifiStatus(PayloadBase):
     """``/api/1/wifi_status``."""
 
     FIELDS: ClassVar[dict[str, str]] = {
@@ -351,7 +222,7 @@ class WifiStatus(_Payload):
     wifi_infra_ip: str | None = None
     internet: bool | None = None
     wifi_mac: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     notes: tuple[str, ...] = ()
 
     @property
@@ -366,7 +237,7 @@ class WifiStatus(_Payload):
 
 
 @dataclass(frozen=True, slots=True)
-class Version(_Payload):
+class Version(PayloadBase):
     """``/api/1/version``: three keys on old firmware, up to eight on new."""
 
     FIELDS: ClassVar[dict[str, str]] = {
@@ -384,11 +255,11 @@ class Version(_Payload):
     IEEE1547VfTripsCrc: str | None = None
     IEEE1547RideThruMomentaryCessationCrc: str | None = None
     IEEE1547CombinedComplianceCrc: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     notes: tuple[str, ...] = ()
 
 
-PAYLOAD_TYPES: dict[str, type[_Payload]] = {
+PAYLOAD_TYPES: dict[str, type[PayloadBase]] = {
     "vitals": Vitals,
     "lifetime": Lifetime,
     "wifi_status": WifiStatus,
@@ -411,6 +282,5 @@ __all__ = [
     "Version",
     "Vitals",
     "WifiStatus",
-    "decode_ssid",
     "parse",
 ]
