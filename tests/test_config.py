@@ -9,15 +9,13 @@ import pytest
 
 from twc_tui.core.config import (
     EXAMPLE,
-    ChargerConfig,
     ConfigError,
     Settings,
     default_config_path,
     load_settings,
     parse_settings,
-    parse_target,
-    resolve_chargers,
 )
+from twc_tui.core.targets import ChargerConfig, parse_target, resolve_chargers
 
 # -- parse_target ---------------------------------------------------------------------------
 

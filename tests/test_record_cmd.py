@@ -17,10 +17,11 @@ from twc_tui.commands import export, sessions
 from twc_tui.commands.record import main as record_main
 from twc_tui.commands.record import record
 from twc_tui.core.clock import ScaledClock
-from twc_tui.core.config import ChargerConfig, Settings
+from twc_tui.core.config import Settings
 from twc_tui.core.poller import PollSettings
 from twc_tui.core.simulator import SimulatedCharger
 from twc_tui.core.store import Sample, Store
+from twc_tui.core.targets import ChargerConfig
 
 SPEED = 4800.0
 START_S = 7 * 3600.0

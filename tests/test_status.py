@@ -23,10 +23,11 @@ from rich.console import Console
 from tests import fixture_data as fx
 from twc_tui.commands import status
 from twc_tui.commands.status import make_console, render_reports, report_text
-from twc_tui.core.config import ChargerConfig, Settings
+from twc_tui.core.config import Settings
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus
 from twc_tui.core.report import ChargerReport, charger_document, document, exit_code
 from twc_tui.core.simulator import Faults, SimulatedCharger, SimulatorFarm
+from twc_tui.core.targets import ChargerConfig
 
 HOSTILE = "[b]bold[/b] [@click=app.quit]x[/] \x1b]0;title\x07\x1b[2J\x00" + "Z" * 10_000
 

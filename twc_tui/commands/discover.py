@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from twc_tui.core.config import check_port
+from twc_tui.core.targets import check_port
 
 MAX_WITHOUT_FORCE = 1024
 """A /22: bigger ranges take long and look like a port scan, so they need --force."""

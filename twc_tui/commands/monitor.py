@@ -14,14 +14,8 @@ from collections.abc import Callable
 
 from twc_tui import __version__
 from twc_tui.commands.args import interval, number, timeout
-from twc_tui.core.config import (
-    ChargerConfig,
-    ConfigError,
-    Settings,
-    default_config_path,
-    load_settings,
-    resolve_chargers,
-)
+from twc_tui.core.config import ConfigError, Settings, default_config_path, load_settings
+from twc_tui.core.targets import ChargerConfig, resolve_chargers
 
 DEMO_SPEED = 20.0
 """Simulated seconds per real second in the demo: a plug-in, a charge and a derate within

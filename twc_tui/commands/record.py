@@ -20,17 +20,12 @@ from typing import TextIO
 
 from twc_tui.core.client import ChargerClient, make_http_client
 from twc_tui.core.clock import REAL_CLOCK, Clock
-from twc_tui.core.config import (
-    ChargerConfig,
-    ConfigError,
-    Settings,
-    load_settings,
-    resolve_chargers,
-)
+from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.poller import ChargerPoller, PollEvent, PollSettings
 from twc_tui.core.recorder import Recorder, default_db_path
 from twc_tui.core.state import ChargerState
 from twc_tui.core.store import Store, StoreError
+from twc_tui.core.targets import ChargerConfig, resolve_chargers
 from twc_tui.core.text import safe_text
 
 EXIT_USAGE = 2

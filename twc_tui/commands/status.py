@@ -17,13 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from twc_tui.commands.args import timeout
-from twc_tui.core.config import (
-    ChargerConfig,
-    ConfigError,
-    Settings,
-    load_settings,
-    resolve_chargers,
-)
+from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.models import PHASE_MODES, Vitals, WifiStatus
 from twc_tui.core.report import (
     EXIT_USAGE,
@@ -32,6 +26,7 @@ from twc_tui.core.report import (
     exit_code,
     poll_chargers,
 )
+from twc_tui.core.targets import ChargerConfig, resolve_chargers
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -32,8 +32,8 @@ from twc_tui.core.client import (
     Unreachable,
     make_http_client,
 )
-from twc_tui.core.config import ChargerConfig
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus, parse
+from twc_tui.core.targets import ChargerConfig
 
 EXIT_OK = 0
 EXIT_ATTENTION = 1
