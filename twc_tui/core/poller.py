@@ -145,7 +145,7 @@ class ChargerPoller:
             if not isinstance(raw, dict):
                 # Valid JSON but not an answer: parsing it would give an empty record that
                 # overwrites the last good data, and count as the charger being fine.
-                raise DecodeError(f"/api/1/{endpoint} sent a JSON {_json_kind(raw)}, not a "
+                raise DecodeError(f"/api/1/{endpoint} sent a JSON {json_kind(raw)}, not a "
                                   "JSON object", endpoint=endpoint)
             payload = parse(endpoint, raw)
         except ChargerError as error:
@@ -215,7 +215,8 @@ class ChargerPoller:
         )
 
 
-def _json_kind(value: object) -> str:
+def json_kind(value: object) -> str:
+    """The JSON type of a decoded value, as a word for messages ("array", "null", ...)."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int | float):

@@ -33,6 +33,7 @@ from twc_tui.core.client import (
     make_http_client,
 )
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus, parse
+from twc_tui.core.poller import json_kind
 from twc_tui.core.targets import ChargerConfig
 
 EXIT_OK = 0
@@ -128,7 +129,9 @@ async def poll_charger(client: ChargerClient, charger: ChargerConfig) -> Charger
                 break
             continue
         if not isinstance(raw, dict):
-            report.errors[endpoint] = f"expected a JSON object, got {_json_kind(raw)}"
+            kind = json_kind(raw)
+            article = "" if kind == "null" else "an " if kind[0] in "aeiou" else "a "
+            report.errors[endpoint] = f"expected a JSON object, got {article}{kind}"
             continue
         setattr(report, "wifi" if endpoint == "wifi_status" else endpoint, parse(endpoint, raw))
     return report
@@ -149,11 +152,6 @@ async def poll_chargers(
         return list(await asyncio.gather(*(
             poll_charger(ChargerClient(http, c.host, c.port, timeouts), c) for c in unique.values()
         )))  # fmt: skip
-
-
-def _json_kind(value: Any) -> str:
-    return {list: "an array", str: "a string", int: "a number", float: "a number",
-            bool: "a boolean", type(None): "null"}.get(type(value), type(value).__name__)
 
 
 # -- the JSON document ------------------------------------------------------------------
