@@ -18,6 +18,7 @@ from textual_plotext import PlotextPlot
 from twc_tui.core.history import History
 
 RANGE_SECONDS = History.RANGES
+RANGE_LABELS = {"5m": "5 min", "1h": "1 hour", "24h": "24 hours"}
 MIN_STEP_S = 10.0
 """The shortest time between two rebuilds of a chart."""
 
@@ -122,7 +123,7 @@ class TimeChart(PlotextPlot):
             if not self._empty:
                 self._cached = super().render()  # type: ignore[assignment]
             else:
-                label = {"5m": "5 min", "1h": "hour", "24h": "24 hours"}[self.range]
+                label = RANGE_LABELS[self.range]
                 self._cached = Text(f"{self.spec.title}: no data in the last {label}",
                                     style="dim")
         except Exception as error:  # plotext has edge cases; a chart must never end the app
@@ -136,8 +137,7 @@ class TimeChart(PlotextPlot):
         plt.clear_figure()
         spec = self.spec
         span = RANGE_SECONDS[self.range]
-        label = {"5m": "5 min", "1h": "1 hour", "24h": "24 hours"}[self.range]
-        plt.title(f"{spec.title} · last {label}")
+        plt.title(f"{spec.title} · last {RANGE_LABELS[self.range]}")
         width = max(10, self.size.width - 12)
         now = self.now
         lo, hi = spec.y_min, spec.y_max
