@@ -115,8 +115,10 @@ async def test_backoff_grows_and_caps_at_sixty_seconds() -> None:
     vitals_gaps = gaps(client.times("vitals"))
     assert vitals_gaps[0] == pytest.approx(1.05, abs=0.2)
     assert vitals_gaps[1] == pytest.approx(1.65, abs=0.2)
-    assert max(vitals_gaps) <= 60.5
-    assert vitals_gaps[-1] == pytest.approx(60.05, abs=0.5)
+    # At 100x, 10 ms of event-loop jitter on a loaded machine is a simulated second.
+    assert max(vitals_gaps) <= 61.5
+    assert vitals_gaps[-1] == pytest.approx(60.05, abs=1.5)
+    assert sum(g > 50 for g in vitals_gaps) >= 8  # capped, not still growing
     failures = [e for e in events if isinstance(e, PollFailure)]
     assert [f.offline for f in failures[:4]] == [False, False, True, True]
     assert "connection refused" in str(failures[0].error)

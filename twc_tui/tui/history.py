@@ -8,7 +8,8 @@ from twc_tui.core.clock import Clock
 from twc_tui.core.config import Settings
 from twc_tui.core.recorder import Recorder, default_db_path, prefill_history
 from twc_tui.core.state import ChargerState
-from twc_tui.core.store import Store, StoreError
+from twc_tui.core.store import Store
+from twc_tui.core.store_schema import StoreError
 
 
 def open_history(

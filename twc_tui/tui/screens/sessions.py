@@ -20,7 +20,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from twc_tui.core.config import Settings
 from twc_tui.core.sessions import Session, cost, totals
-from twc_tui.core.store import Store, StoreError
+from twc_tui.core.store import Store
+from twc_tui.core.store_schema import StoreError
 from twc_tui.core.text import safe_text
 from twc_tui.core.units import duration
 
