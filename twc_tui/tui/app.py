@@ -21,7 +21,6 @@ from twc_tui.core.store import Store
 from twc_tui.core.targets import ChargerConfig
 from twc_tui.tui.hangup import HangupGuard
 from twc_tui.tui.history import open_history
-from twc_tui.tui.memory import memory_trimmer
 from twc_tui.tui.messages import ChargerEvent
 from twc_tui.tui.palette import palette_commands
 from twc_tui.tui.screens.detail import DetailScreen
@@ -112,9 +111,6 @@ class TwcApp(App[int]):
             self.run_worker(poller.run(), name=f"poll {charger.id}", group="pollers",
                             exit_on_error=False)
         self.set_interval(5.0, self._tick_ages)
-        trim = memory_trimmer()
-        if trim is not None:
-            self.set_interval(60.0, trim)
         HangupGuard(self).install()
 
     def _open_history(self) -> None:
