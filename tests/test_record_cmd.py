@@ -182,6 +182,8 @@ async def test_sessions_screen_shows_sorts_and_totals(tmp_path: Path) -> None:
 
     async with Host().run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        await pilot.app.workers.wait_for_complete()  # sessions are read in a thread
+        await pilot.pause()
         table = screen.query_one("#sessions-table", DataTable)
         assert table.row_count == 2
         first = [str(c) for c in table.get_row_at(0)]

@@ -129,15 +129,29 @@ class SessionsScreen(Screen[None]):
 
     # -- data ----------------------------------------------------------------------------
     def action_reload(self) -> None:
+        """Read the sessions again, in a thread: the UI never waits on the disk."""
+        self.run_worker(self._load, thread=True, exclusive=True, exit_on_error=False,
+                        group="sessions-load")
+
+    def _load(self) -> None:
         rows: list[Session] = []
-        self.error = None
+        error: str | None = None
         if self.store is None:
-            self.error = "no history database"
+            error = "no history database"
         else:
             try:
-                rows = self.store.sessions()
-            except StoreError as error:
-                self.error = str(error)
+                # A connection of its own: the recorder's may be mid-flush on the UI thread.
+                reader = Store.open(self.store.path, readonly=True)
+                try:
+                    rows = reader.sessions()
+                finally:
+                    reader.close()
+            except StoreError as failure:
+                error = str(failure)
+        self.app.call_from_thread(self._loaded, rows, error)
+
+    def _loaded(self, rows: list[Session], error: str | None) -> None:
+        self.error = error
         by_start = {(s.charger, round(s.started)): s for s in rows}
         for s in self.live() if self.live else ():
             by_start[(s.charger, round(s.started))] = s  # memory is newer than the store
