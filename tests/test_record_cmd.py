@@ -71,7 +71,8 @@ async def test_a_simulated_day_lists_every_session_with_its_energy_and_duration(
         tolerance = POLL.vitals_idle_s + 30  # unplug seen within one poll (plus latency)
         assert float(row["duration_s"]) == pytest.approx(truth.unplug_after_s, abs=tolerance)
         started = sessions.parse_date(row["started"])
-        assert started == pytest.approx(wall_of_script + truth.plug_s, abs=5)  # from session_s
+        # From session_s; at 4800x a few ms of answer latency are tens of simulated seconds.
+        assert started == pytest.approx(wall_of_script + truth.plug_s, abs=30)
         assert float(row["charging_s"]) == pytest.approx(truth.charge_for_s, abs=2 * 30 + 5)
         assert row["complete"] == "True" and row["charger"] == f"127.0.0.1:{sim.port}"
     assert rows[1]["alerts"] == "40"  # the evening charge derated on a hot handle

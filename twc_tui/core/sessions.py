@@ -24,6 +24,8 @@ from twc_tui.core.text import safe_text
 
 MAX_GAP_S = 300.0
 """Longer than this between two readings, the monitor did not see what happened in between."""
+REPLUG_MIN_GAP_S = 60.0
+"""The shortest blind spot in which an unplug and a new plug-in are looked for."""
 
 RESET_TOLERANCE_WH = 0.5
 """Counter jitter below this is not a reset."""
@@ -220,11 +222,12 @@ class SessionTracker:
 
     def _replugged(self, s: Session, at: float, v: Vitals, dt: float | None) -> bool:
         """While the monitor was blind, was the vehicle unplugged and plugged in again?
-        ``session_s`` then implies a plug-in after the last reading of this session, however
-        short the blind spot (a 2-minute WiFi drop is enough to swap cars)."""
-        if dt is None or v.session_s is None:
+        ``session_s`` then implies a plug-in after the last reading of this session. A
+        2-minute WiFi drop is enough to swap cars; under a minute it is not, and there the
+        check would only see timing noise (session_s is whole seconds, answers are late)."""
+        if dt is None or dt < REPLUG_MIN_GAP_S or v.session_s is None:
             return False
-        return at - v.session_s > s.last_seen + 1.0
+        return at - v.session_s > s.last_seen + 2.0
 
     def _close(self, s: Session, ended: float, saw_end: bool) -> Session:
         s.ended = ended
