@@ -192,7 +192,8 @@ class SessionsScreen(Screen[None]):
         table.clear()
         key = next(f for k, _, f in COLUMNS if k == self.sort_key)
         for s in sorted(self.sessions, key=key, reverse=self.reverse):
-            notes = [] if s.complete else ["partial"]
+            # "partial" only once it is over: a session in progress is not complete yet.
+            notes = [] if s.complete or (s.ended is None and s.saw_start) else ["partial"]
             if s.ended is None:
                 notes.append("in progress")
             if s.alerts:
