@@ -13,7 +13,7 @@ from textual.screen import Screen
 
 from twc_tui.core.client import ChargerClient, make_http_client
 from twc_tui.core.clock import REAL_CLOCK, Clock
-from twc_tui.core.config import Settings
+from twc_tui.core.config import Settings, default_config_path
 from twc_tui.core.poller import ChargerPoller, PollEvent
 from twc_tui.core.recorder import Recorder
 from twc_tui.core.state import ChargerState
@@ -72,7 +72,7 @@ class TwcApp(App[int]):
         self.clock = clock
         self.live = live
         """False in snapshot tests: no pollers, timers or signal handlers."""
-        self.config_path = config_path
+        self.config_path = config_path or str(default_config_path())
         self.states: dict[str, ChargerState] = {
             c.id: ChargerState(c.id, c.label, c.phase_mode) for c in chargers
         }

@@ -27,8 +27,9 @@ KEYS = [
 POWER_SHARING = (
     "With power sharing, only the leader joins your WiFi. Followers talk to the leader on a "
     "private 192.168.92.x network and cannot be polled, and the leader reports only its own "
-    "data: no known endpoint exposes the followers. To watch a follower, give it its own "
-    "WiFi connection (this breaks power sharing) or bridge the 192.168.92.x network."
+    "data: no known local endpoint exposes the followers. Monitor the leader here; a "
+    "follower's figures are only in Tesla's cloud (the Fleet API, used by services such as "
+    "Tessie), which twc-tui does not use."
 )
 
 
