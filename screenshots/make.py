@@ -32,7 +32,8 @@ async def shoot() -> list[Path]:
     try:
         async with app.run_test(size=SIZE) as pilot:
             await asyncio.sleep(WARM_UP_S)
-            for name, keys in (("overview", []), ("detail", ["enter"]), ("help", ["question_mark"])):
+            shots_keys = (("overview", []), ("detail", ["enter"]), ("help", ["question_mark"]))
+            for name, keys in shots_keys:
                 for key in keys:
                     await pilot.press(key)
                 await pilot.pause(0.5)
