@@ -176,6 +176,10 @@ def test_older_schema_is_migrated_keeping_its_data(tmp_path: Path) -> None:
     assert session.energy_wh == 42 and session.lifetime_delta_wh is None
     store.set_meta("k", "v")
     assert store.meta("k") == "v"
+    store.set_names({"c1": "Garage", "10.0.0.9:80": "Barn"})  # schema 3: charger names
+    assert store.names() == {"c1": "Garage", "10.0.0.9:80": "Barn"}
+    store.set_names({"c1": "Carport"})
+    assert store.names()["c1"] == "Carport"
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:

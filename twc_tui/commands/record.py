@@ -89,7 +89,8 @@ async def record(
     except StoreError as error:
         print(f"twc-tui record: {error}", file=sys.stderr)
         return EXIT_USAGE
-    recorder = Recorder(store, priority=True, retention_days=settings.retention_days)
+    recorder = Recorder(store, priority=True, retention_days=settings.retention_days,
+                        names={c.id: c.name for c in chargers if c.name})
     if recorder.lock is not None and recorder.lock.error:
         print(f"twc-tui record: {recorder.lock.error} ({db})", file=sys.stderr)
         recorder.close()

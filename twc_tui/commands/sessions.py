@@ -125,9 +125,11 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     args = parser.parse_args(list(argv))
     store, settings, since, code = open_for_reading("twc-tui sessions", args)
     rows: list[Session] = []
+    stored_names: dict[str, str] = {}
     if store is not None:
         try:
             rows = store.sessions(since)
+            stored_names = store.names()
         except StoreError as error:
             print(f"twc-tui sessions: {error}", file=sys.stderr)
             return EXIT_USAGE
@@ -135,7 +137,8 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
             store.close()
     elif code:
         return code
-    names = {c.id: c.label for c in settings.chargers}
+    # The config's names win; the database remembers names given to `record` or the monitor.
+    names = {**stored_names, **{c.id: c.name for c in settings.chargers if c.name}}
     records = [session_record(s, names.get(s.charger, s.charger), settings.price_per_kwh)
                for s in rows]
     if args.json:

@@ -19,7 +19,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from twc_tui.core.history import History
@@ -80,8 +80,12 @@ class Recorder:
         auto_flush: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
+        self.names = dict(names or {})
+        """``host:port`` to the user's name for it, stored with the first batch written."""
+        self._names_stored = not self.names
         self.priority = priority
         """The ``record`` service: it claims the lock and never yields it."""
         self.flush_every_s = flush_every_s
@@ -218,6 +222,9 @@ class Recorder:
             self._samples, self._events, self._dirty = [], [], {}
             try:
                 ids = self.store.write_batch(samples, events, sessions, self._handover)
+                if not self._names_stored:
+                    self.store.set_names(self.names)
+                    self._names_stored = True
                 self.store.set_meta("last_writer", json.dumps(
                     {"pid": os.getpid(), "priority": self.priority, "at": self._wall()}))
             except Exception as error:  # a failed write must not end the monitor

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,6 +151,20 @@ class Store:
         sets = ", ".join(f"{k} = ?" for k in _SESSION_COLS)
         c.execute(f"UPDATE sessions SET {sets} WHERE id = ?", (*values, row[0]))
         return int(row[0])
+
+    def set_names(self, names: Mapping[str, str]) -> None:
+        """Remember what the user calls each charger (``host:port`` to name)."""
+        try:
+            for key, name in names.items():
+                self._charger_id(key)
+                self.conn.execute("UPDATE chargers SET name = ? WHERE key = ?", (name, key))
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to {self.path}: {reason(error)}") from None
+
+    def names(self) -> dict[str, str]:
+        """``host:port`` to the name last given to that charger."""
+        return {key: name for key, name in
+                self._query("SELECT key, name FROM chargers WHERE name IS NOT NULL")}
 
     def set_meta(self, key: str, value: str) -> None:
         self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))

@@ -49,6 +49,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sessions ADD COLUMN lifetime_delta_wh REAL;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 3: the name the user gave each charger, so `sessions` can show it without the config.
+    """
+    ALTER TABLE chargers ADD COLUMN name TEXT;
+    """,
 )
 """Schema version N is reached by running MIGRATIONS[:N] in order. Never edit a released one."""
 

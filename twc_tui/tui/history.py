@@ -31,6 +31,7 @@ def open_history(
     except StoreError as error:  # opened, but unreadable further in (a damaged page)
         store.close()
         return None, None, f"no history: {error}"
+    names = {charger: state.name for charger, state in states.items() if state.name != charger}
     recorder = Recorder(store, retention_days=settings.retention_days,
-                        monotonic=clock.monotonic, wall=clock.time)
+                        monotonic=clock.monotonic, wall=clock.time, names=names)
     return store, recorder, recorder.status
