@@ -49,16 +49,20 @@ class OverviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Looked up once: refresh_state runs for every poll of every charger.
+        self._card_of = {card.state.charger: card for card in self.query(ChargerCard)}
         self.refresh_state(None)
 
     def _cards(self) -> list[ChargerCard]:
-        return list(self.query(ChargerCard))
+        return list(self._card_of.values())
 
     def refresh_state(self, charger: str | None) -> None:
         """Redraw what shows ``charger`` (every charger for None)."""
-        for card in self._cards():
-            if charger is None or card.state.charger == charger:
+        if charger is None:
+            for card in self._cards():
                 card.update_state()
+        elif (card := self._card_of.get(charger)) is not None:
+            card.update_state()
         self._refresh_log()
 
     def refresh_ages(self) -> None:
@@ -68,8 +72,11 @@ class OverviewScreen(Screen[None]):
     def _refresh_log(self) -> None:
         states = list(self.app.states.values())
         total = sum(s.log_total for s in states)
+        log = self.query_one(EventLog)
+        if log.shown_total(self) == total:
+            return  # most polls log nothing: no need to merge every charger's log
         merged = heapq.merge(*(s.log for s in states), key=lambda e: e.at)
-        self.query_one(EventLog).show(self, list(merged)[-200:], total)
+        log.show(self, list(merged)[-200:], total)
 
     def focus_charger(self, index: int) -> None:
         cards = self._cards()

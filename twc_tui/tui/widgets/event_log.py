@@ -34,6 +34,11 @@ class EventLog(RichLog):
         """Charger id to display name; when given, each line names its charger."""
         self._shown: tuple[object, int] = (None, 0)
 
+    def shown_total(self, source: object) -> int | None:
+        """The running count last shown for ``source``; None if another source is shown."""
+        shown_source, shown_total = self._shown
+        return shown_total if shown_source is source else None
+
     def show(self, source: object, entries: Iterable[LogEntry], total: int) -> None:
         """Bring the log up to date with ``entries`` (a bounded deque) whose running count is
         ``total``; only new entries are written unless the source changed."""
