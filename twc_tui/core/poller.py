@@ -3,7 +3,7 @@
 Why a loop and not a timer: a timer plus an exclusive worker cancels a slow charger's request
 on every tick, so a charger that answers in 6 s would never be heard. Here each charger has a
 single coroutine that sends one request at a time, picks the most overdue endpoint, and never
-asks for any endpoint more often than once per second, however often the user presses refresh.
+asks for any endpoint within a second of its last answer, however often the user presses refresh.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ class ChargerPoller:
         self.failures = 0
         """Consecutive vitals failures."""
         self._due = dict.fromkeys(ENDPOINTS, -math.inf)
-        self._last_sent = dict.fromkeys(ENDPOINTS, -math.inf)
+        self._last_done = dict.fromkeys(ENDPOINTS, -math.inf)
+        """When each endpoint last answered or failed: the 1 s floor counts from there."""
         self._endpoint_failures = dict.fromkeys(ENDPOINTS, 0)
         self._wake = asyncio.Event()
         self._plugged = False
@@ -118,7 +119,7 @@ class ChargerPoller:
     def _next(self) -> tuple[str, float]:
         """The endpoint to ask next and when; vitals first on ties."""
         def when(endpoint: str) -> float:
-            return max(self._due[endpoint], self._last_sent[endpoint] + MIN_INTERVAL_S)
+            return max(self._due[endpoint], self._last_done[endpoint] + MIN_INTERVAL_S)
 
         if self.failures:
             # A failing charger is only probed through vitals: no point queueing the rest.
@@ -139,7 +140,6 @@ class ChargerPoller:
     async def poll_once(self, endpoint: str) -> None:
         """Send one request and schedule the next one."""
         started = self.clock.monotonic()
-        self._last_sent[endpoint] = started
         try:
             raw = await self.client.fetch(endpoint)
             if not isinstance(raw, dict):
@@ -155,6 +155,11 @@ class ChargerPoller:
             message = f"internal error reading /api/1/{endpoint} (a twc-tui bug): {error}"
             self._failed(endpoint, ChargerError(message, endpoint=endpoint))
             return
+        finally:
+            # The floor counts from the answer, not the send: a request that reached the
+            # charger late must not be followed by the next one a moment later, as the
+            # charger sees it.
+            self._last_done[endpoint] = self.clock.monotonic()
         self._succeeded(endpoint, payload, self.clock.monotonic() - started)
 
     def _succeeded(self, endpoint: str, payload: Payload, latency: float) -> None:
