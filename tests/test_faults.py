@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.fault_rig import UNREADABLE, Rig
+from twc_tui.core import units
 from twc_tui.core.client import ChargerClient
 from twc_tui.core.sim_faults import Faults
 
@@ -238,9 +239,14 @@ async def test_gone_for_ten_minutes_then_back() -> None:
         assert max(f.retry_in_s for f in attempts) == 60.0
         assert not healthy.failures() and len(healthy.successes(since=gone)) >= 60
 
+        since = state.offline_since
+        assert since is not None
         healed = rig.now()
         await subject.sim.come_back()
         await rig.wait_for(lambda: state.health == "online", 61 + 5, "back after the outage")
         assert subject.successes(since=healed)[0].at - healed <= 60.0 + 1.0
         back = next(e for e in state.log if e.kind == "online")
-        assert back.text.startswith("Back online after 1")  # "after 10m ..." offline
+        # Offline from the third failure (~2.6 s after it went) until the first probe after
+        # it came back (up to one 60 s step): about 10 minutes, said exactly.
+        assert 590 <= back.at - since <= 665
+        assert back.text == f"Back online after {units.duration(back.at - since)} offline"
