@@ -16,9 +16,9 @@ import httpx
 
 from twc_tui.core.client import ChargerClient, Timeouts, make_http_client
 from twc_tui.core.clock import ScaledClock
-from twc_tui.core.poller import ChargerPoller, PollEvent, PollFailure, PollSettings, PollSuccess
-from twc_tui.core.simulator import SimulatedCharger
-from twc_tui.core.state import ChargerState
+from twc_tui.engine.charger_state import ChargerState
+from twc_tui.engine.poller import ChargerPoller, PollEvent, PollFailure, PollSettings, PollSuccess
+from twc_tui.sim.charger import SimulatedCharger
 
 FAST = Timeouts(connect=0.25, read=0.25)
 """Real seconds. At speed 20 a timeout costs 5 poll-time seconds, like a slow LAN."""

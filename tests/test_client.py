@@ -26,8 +26,8 @@ from twc_tui.core.client import (
     make_http_client,
     tolerant_json,
 )
-from twc_tui.core.sim_faults import Faults
-from twc_tui.core.simulator import SimulatedCharger
+from twc_tui.sim.charger import SimulatedCharger
+from twc_tui.sim.faults import Faults
 
 FAST = Timeouts(connect=0.5, read=0.5)
 

@@ -13,7 +13,7 @@ import pytest
 from twc_tui.commands import discover
 from twc_tui.commands.discover import Found, addresses, looks_like_charger, snippet, table
 from twc_tui.core.config import parse_settings
-from twc_tui.core.simulator import SimulatedCharger, SimulatorFarm
+from twc_tui.sim.charger import SimulatedCharger, SimulatorFarm
 
 HOSTILE = "\x1b]0;pwned\x07[b]x[/b]\n[[chargers]]\nhost = \"6.6.6.6\"" + "9" * 500
 

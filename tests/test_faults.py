@@ -23,7 +23,7 @@ import pytest
 from tests.fault_rig import UNREADABLE, Rig
 from twc_tui.core import units
 from twc_tui.core.client import ChargerClient
-from twc_tui.core.sim_faults import Faults
+from twc_tui.sim.faults import Faults
 
 Step = Callable[[Rig], Awaitable[None]]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from twc_tui.core.history import METRICS, History, Ring
+from twc_tui.engine.series import METRICS, History, Ring
 
 
 def _clean(values: list[float]) -> list[float | None]:

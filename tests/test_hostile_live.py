@@ -17,9 +17,9 @@ from pathlib import Path
 from tests.pty_harness import base_env, pty_app, simulator
 from tests.test_tui_keys import screen_text
 from twc_tui.core.config import Settings
-from twc_tui.core.sim_faults import Faults
-from twc_tui.core.simulator import SimulatedCharger, SimulatorFarm
 from twc_tui.core.targets import ChargerConfig
+from twc_tui.sim.charger import SimulatedCharger, SimulatorFarm
+from twc_tui.sim.faults import Faults
 from twc_tui.tui.app import TwcApp
 from twc_tui.tui.screens.detail import DetailScreen
 from twc_tui.tui.screens.help import HelpScreen

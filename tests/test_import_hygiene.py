@@ -1,4 +1,5 @@
-"""twc_tui.core (and the CLI entry point) never import Textual or Rich.
+"""twc_tui.core, engine, hub and sim (and the CLI entry point) never import Textual or Rich;
+the layers import only downwards, and no module imports itself back through another.
 
 The core must stay cheap to import: ``twc-tui status`` and the simulator start without paying
 for a UI toolkit, and a stray import would also drag terminal side effects into the poller.
@@ -18,12 +19,18 @@ from pathlib import Path
 import pytest
 
 import twc_tui.core
+import twc_tui.engine
+import twc_tui.hub
+import twc_tui.sim
 
 ROOT = Path(__file__).resolve().parents[1]
 UI_PACKAGES = ("textual", "rich")
 
+UI_FREE_PACKAGES = (twc_tui.core, twc_tui.engine, twc_tui.hub, twc_tui.sim)
 CORE_MODULES: list[str] = sorted(
-    info.name for info in pkgutil.walk_packages(twc_tui.core.__path__, "twc_tui.core.")
+    info.name
+    for package in UI_FREE_PACKAGES
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
 )
 
 # (module, packages it must not load). commands.status renders with Rich, so only Textual
@@ -59,8 +66,9 @@ def loaded_after_import(*modules: str) -> set[str]:
 
 
 def test_discovery_finds_the_core() -> None:
-    expected = {"client", "models", "text", "states", "config", "poller", "history"}
-    assert {f"twc_tui.core.{name}" for name in expected} <= set(CORE_MODULES)
+    expected = {"core.client", "core.models", "core.text", "core.codes", "core.config",
+                "engine.poller", "engine.series", "sim.charger"}
+    assert {f"twc_tui.{name}" for name in expected} <= set(CORE_MODULES)
 
 
 @pytest.mark.parametrize(("module", "banned"), TARGETS, ids=[m for m, _ in TARGETS])

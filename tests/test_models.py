@@ -30,6 +30,7 @@ from tests.fixture_data import (
     wifi,
 )
 from twc_tui.core.client import tolerant_json
+from twc_tui.core.codes import VERIFIED_CODES, Alert, evse_state
 from twc_tui.core.models import (
     PAYLOAD_TYPES,
     Lifetime,
@@ -39,7 +40,6 @@ from twc_tui.core.models import (
     parse,
 )
 from twc_tui.core.parsing import decode_ssid
-from twc_tui.core.states import VERIFIED_CODES, Alert, evse_state
 
 FIELD_NOTES = Path(__file__).resolve().parents[2] / "shared" / "docs" / "field-notes.md"
 PYTHON_TYPES: dict[str, type] = {"bool": bool, "float": float, "int": int, "str": str}

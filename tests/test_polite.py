@@ -17,8 +17,8 @@ import itertools
 from collections import defaultdict
 
 from tests.fault_rig import Rig
-from twc_tui.core.sim_faults import Faults
-from twc_tui.core.simulator import RequestRecord
+from twc_tui.sim.charger import RequestRecord
+from twc_tui.sim.faults import Faults
 
 SPEED = 150.0
 FLAKY_SPEED = 30.0

@@ -15,7 +15,7 @@ import pytest
 
 from twc_tui.core.client import ChargerError, Unreachable
 from twc_tui.core.clock import ScaledClock
-from twc_tui.core.poller import ChargerPoller, PollEvent, PollFailure, PollSettings, PollSuccess
+from twc_tui.engine.poller import ChargerPoller, PollEvent, PollFailure, PollSettings, PollSuccess
 
 SPEED = 100.0
 

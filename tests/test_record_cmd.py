@@ -18,10 +18,10 @@ from twc_tui.commands.record import main as record_main
 from twc_tui.commands.record import record
 from twc_tui.core.clock import ScaledClock
 from twc_tui.core.config import Settings
-from twc_tui.core.poller import PollSettings
-from twc_tui.core.simulator import SimulatedCharger
-from twc_tui.core.store import Sample, Store
 from twc_tui.core.targets import ChargerConfig
+from twc_tui.engine.poller import PollSettings
+from twc_tui.engine.store import Sample, Store
+from twc_tui.sim.charger import SimulatedCharger
 
 SPEED = 4800.0
 START_S = 7 * 3600.0
@@ -91,7 +91,7 @@ async def test_a_simulated_day_lists_every_session_with_its_energy_and_duration(
 def seeded_db(tmp_path: Path) -> Path:
     db = tmp_path / "h.db"
     store = Store.open(db)
-    from twc_tui.core.sessions import Session
+    from twc_tui.engine.session_tracker import Session
 
     store.write_batch(
         [Sample("c1", 1_800_000_000, 3, {"power_w": (0.0, 1.0, 2.0)})],
@@ -171,7 +171,7 @@ async def test_sessions_screen_shows_sorts_and_totals(tmp_path: Path) -> None:
     from textual.app import App
     from textual.widgets import DataTable
 
-    from twc_tui.tui.screens.sessions import SessionsScreen
+    from twc_tui.tui.screens.session_list import SessionsScreen
 
     store = Store.open(seeded_db(tmp_path))
     settings = dataclasses.replace(Settings(), price_per_kwh=0.25, currency="$")

@@ -11,10 +11,10 @@ import pytest
 
 from twc_tui.core.client import Unreachable
 from twc_tui.core.models import Lifetime, Vitals
-from twc_tui.core.poller import PollFailure, PollSuccess
-from twc_tui.core.recorder import Recorder
-from twc_tui.core.state import ChargerState
-from twc_tui.core.store import Store
+from twc_tui.engine.charger_state import ChargerState
+from twc_tui.engine.poller import PollFailure, PollSuccess
+from twc_tui.engine.recorder import Recorder
+from twc_tui.engine.store import Store
 
 T0 = 1_800_000_000.0
 

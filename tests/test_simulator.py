@@ -21,8 +21,8 @@ from twc_tui.commands import simulate
 from twc_tui.core import models
 from twc_tui.core.client import tolerant_json
 from twc_tui.core.clock import Clock
-from twc_tui.core.sim_faults import FAULT_HELP, Faults
-from twc_tui.core.simulator import BROKEN_PATHS, SimulatedCharger, SimulatorFarm
+from twc_tui.sim.charger import BROKEN_PATHS, SimulatedCharger, SimulatorFarm
+from twc_tui.sim.faults import FAULT_HELP, Faults
 
 ENDPOINTS = ("vitals", "lifetime", "wifi_status", "version")
 

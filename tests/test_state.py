@@ -6,8 +6,8 @@ from typing import Any
 
 from twc_tui.core.client import ReadTimeout
 from twc_tui.core.models import Version, Vitals, WifiStatus
-from twc_tui.core.poller import PollFailure, PollSuccess
-from twc_tui.core.state import ChargerState
+from twc_tui.engine.charger_state import ChargerState
+from twc_tui.engine.poller import PollFailure, PollSuccess
 
 BASE: dict[str, Any] = {
     "vehicle_connected": False, "contactor_closed": False, "vehicle_current_a": 0.3,

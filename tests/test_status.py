@@ -26,8 +26,8 @@ from twc_tui.commands.status import make_console, render_reports, report_text
 from twc_tui.core.config import Settings
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus
 from twc_tui.core.report import ChargerReport, charger_document, document, exit_code
-from twc_tui.core.simulator import Faults, SimulatedCharger, SimulatorFarm
 from twc_tui.core.targets import ChargerConfig
+from twc_tui.sim.charger import Faults, SimulatedCharger, SimulatorFarm
 
 HOSTILE = "[b]bold[/b] [@click=app.quit]x[/] \x1b]0;title\x07\x1b[2J\x00" + "Z" * 10_000
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from twc_tui.core.history import History
-from twc_tui.core.recorder import prefill_history
-from twc_tui.core.sessions import Session
-from twc_tui.core.state import LogEntry
-from twc_tui.core.store import Sample, Store, StoreError
-from twc_tui.core.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from twc_tui.engine.charger_state import LogEntry
+from twc_tui.engine.recorder import prefill_history
+from twc_tui.engine.series import History
+from twc_tui.engine.session_tracker import Session
+from twc_tui.engine.store import Sample, Store, StoreError
+from twc_tui.engine.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate
 
 T0 = 1_800_000_000
 
@@ -98,7 +98,7 @@ def test_reader_and_writer_at_once_in_two_processes(tmp_path: Path) -> None:
     store.conn.execute("BEGIN IMMEDIATE")
     store.conn.execute("DELETE FROM samples")
     code = (
-        "import sys; from twc_tui.core.store import Store; "
+        "import sys; from twc_tui.engine.store import Store; "
         f"s = Store.open({str(db)!r}, timeout_s=0.5); print(len(s.load_history('c1', 0)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

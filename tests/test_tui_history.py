@@ -10,9 +10,9 @@ from pathlib import Path
 from tests.test_tui_keys import screen_text
 from tests.test_tui_live import configs, wait_for
 from twc_tui.core.config import Settings
-from twc_tui.core.simulator import SimulatedCharger, SimulatorFarm
+from twc_tui.sim.charger import SimulatedCharger, SimulatorFarm
 from twc_tui.tui.app import TwcApp
-from twc_tui.tui.screens.sessions import SessionsScreen
+from twc_tui.tui.screens.session_list import SessionsScreen
 
 
 async def test_restart_keeps_charts_and_events(tmp_path: Path) -> None:
@@ -24,7 +24,7 @@ async def test_restart_keeps_charts_and_events(tmp_path: Path) -> None:
         async with first.run_test(size=(120, 40)) as pilot:
             state = next(iter(first.states.values()))
             await wait_for(pilot, lambda: len(state.history.raw) >= 3)
-            assert first.recorder is not None and first.recorder.is_writer
+            assert first.engine.recorder is not None and first.engine.recorder.is_writer
         logged = [e.text for e in state.log]
         await sim.go_offline()  # the second run hears nothing: all it shows comes from disk
         second = TwcApp(chargers, settings)
@@ -50,6 +50,6 @@ async def test_unusable_store_is_one_line_and_the_monitor_runs(tmp_path: Path) -
         async with app.run_test(size=(120, 40)) as pilot:
             state = next(iter(app.states.values()))
             await wait_for(pilot, lambda: state.vitals is not None)
-            assert app.store is None and app.history_note.startswith("no history: ")
+            assert app.engine.store is None and app.history_note.startswith("no history: ")
             assert "\n" not in app.history_note and str(corrupt) in app.history_note
     assert corrupt.read_bytes() == b"this is not a database" * 100  # never overwritten

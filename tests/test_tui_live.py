@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from tests.test_tui_keys import screen_text
 from twc_tui.core.config import Settings
-from twc_tui.core.simulator import SimulatedCharger, SimulatorFarm
 from twc_tui.core.targets import ChargerConfig
+from twc_tui.sim.charger import SimulatedCharger, SimulatorFarm
 from twc_tui.tui.app import TwcApp
 from twc_tui.tui.screens.detail import DetailScreen
 

@@ -13,8 +13,8 @@ from twc_tui.core.client import ReadTimeout, Unreachable
 from twc_tui.core.clock import FixedClock
 from twc_tui.core.config import Settings
 from twc_tui.core.models import parse
-from twc_tui.core.poller import PollFailure, PollSuccess
 from twc_tui.core.targets import ChargerConfig
+from twc_tui.engine.poller import PollFailure, PollSuccess
 from twc_tui.tui.app import TwcApp
 
 NOW = 1_795_000_000.0

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from twc_tui.commands.sessions import common_args, iso, open_for_reading
-from twc_tui.core.store import StoreError
-from twc_tui.core.store_schema import SAMPLE_METRICS
 from twc_tui.core.text import safe_text
+from twc_tui.engine.store import StoreError
+from twc_tui.engine.store_schema import SAMPLE_METRICS
 
 EXIT_USAGE = 2
 

@@ -147,7 +147,7 @@ def _utf8_terminal() -> bool:
 def start_demo(speed: float = DEMO_SPEED) -> tuple[list[ChargerConfig], Callable[[], None]]:
     """Start the demo chargers on loopback in a background thread with its own event loop,
     so the simulators and the UI never wait on each other."""
-    from twc_tui.core.simulator import SimulatorFarm
+    from twc_tui.sim.charger import SimulatorFarm
 
     ready = threading.Event()
     box: dict[str, object] = {}

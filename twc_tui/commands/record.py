@@ -2,7 +2,8 @@
 
 Meant to run as a service on a home server. It is the database's priority writer: a monitor
 that was writing hands over within seconds, and takes over again when this stops. SIGTERM and
-SIGINT flush the last batch and exit 0. One line per event goes to stdout (the journal).
+SIGINT flush the last batch and exit 0 (1 when some of it could not be written). One line
+per event goes to stdout (the journal).
 """
 
 from __future__ import annotations
@@ -13,20 +14,18 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from twc_tui.core.client import ChargerClient, make_http_client
+from twc_tui.core.cadence import PollSettings
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import ConfigError, Settings, load_settings
-from twc_tui.core.poller import ChargerPoller, PollEvent, PollSettings
-from twc_tui.core.recorder import Recorder, default_db_path
-from twc_tui.core.state import ChargerState
-from twc_tui.core.store import Store, StoreError
 from twc_tui.core.targets import ChargerConfig, resolve_chargers
 from twc_tui.core.text import safe_text
+from twc_tui.engine.engine import Engine, Update
+from twc_tui.engine.recorder import default_db_path
 
 EXIT_USAGE = 2
 
@@ -83,24 +82,24 @@ async def record(
     out: TextIO | None = None,
 ) -> int:
     """Record until ``stop`` is set or SIGTERM/SIGINT arrives; returns the exit code."""
+    engine = Engine(chargers, settings, clock=clock, poll=poll, history=True, db=db,
+                    priority=True)
+    return await run_headless(engine, "record", stop=stop, out=out)
+
+
+async def run_headless(
+    engine: Engine,
+    command: str,
+    *,
+    stop: asyncio.Event | None = None,
+    out: TextIO | None = None,
+    started: Callable[[], Awaitable[None]] | None = None,
+) -> int:
+    """Run ``engine`` without a UI until ``stop`` or SIGTERM/SIGINT: one journal line per
+    event on ``out``. Shared by ``record`` and ``serve``. Exit 0 when all history was kept,
+    1 when some could not be written, 2 when the database could not be used at all."""
     out = out or sys.stdout
-    try:
-        store = Store.open(db)
-    except StoreError as error:
-        print(f"twc-tui record: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    recorder = Recorder(store, priority=True, retention_days=settings.retention_days,
-                        names={c.id: c.name for c in chargers if c.name})
-    if recorder.lock is not None and recorder.lock.error:
-        print(f"twc-tui record: {recorder.lock.error} ({db})", file=sys.stderr)
-        recorder.close()
-        store.close()
-        return EXIT_USAGE
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
+    clock = engine.clock
 
     def say(line: str) -> None:
         try:
@@ -109,51 +108,50 @@ async def record(
         except (OSError, ValueError):  # stdout gone (a closed pipe): keep recording
             pass
 
-    names = {c.id: c.label for c in chargers}
-    say(f"recording {len(chargers)} charger(s) to {db} (pid {os.getpid()})")
-    states = {c.id: ChargerState(c.id, c.label, c.phase_mode) for c in chargers}
+    names = {c.id: c.label for c in engine.chargers}
 
-    def on_event(event: PollEvent) -> None:
-        # Runs inside the poller's loop: an exception here would end that charger's
-        # polling silently while the service looks alive.
-        try:
-            state = states[event.charger]
-            entries = state.apply(event)
-            recorder.feed(event, entries, state.phase_mode_setting)
-            for entry in entries:
-                say(f"{names[entry.charger]}: {entry.text}")
-        except Exception as error:
-            say(f"internal error while recording {event.charger} (a twc-tui bug): {error}")
+    def on_update(update: Update) -> None:
+        for entry in update.entries:
+            say(f"{names.get(entry.charger, entry.charger)}: {entry.text}")
 
-    http = make_http_client(settings.timeouts)
-    tasks = [
-        asyncio.create_task(ChargerPoller(
-            c.id, ChargerClient(http, c.host, c.port, settings.timeouts), on_event,
-            poll or settings.poll, clock=clock).run())
-        for c in chargers
-    ]
-    status, error = "", None
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    engine.listen(on_update)
     try:
+        await engine.start()
+        if engine.history and engine.recorder is None:
+            print(f"twc-tui {command}: {engine.history_note}", file=sys.stderr)
+            await engine.stop()
+            return EXIT_USAGE
+        where = engine.store.path if engine.store is not None else "nowhere (history off)"
+        say(f"{command}: {len(engine.chargers)} charger(s), history in {where} "
+            f"(pid {os.getpid()})")
+        if started is not None:
+            await started()
+        status, error = "", None
         while not stop.is_set():
-            recorder.tick()  # flush and lock upkeep even when no charger answers
-            if recorder.status != status:
-                status = recorder.status
+            recorder = engine.recorder
+            line = engine.history_status
+            if line != status:
+                status = line
                 say(status)
-            if recorder.last_error != error:
-                error = recorder.last_error
+            last = recorder.last_error if recorder is not None else None
+            if last != error:
+                error = last
                 say("writing again" if error is None else
                     f"cannot write yet, keeping the data in memory: {error}")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await http.aclose()
-        recorder.close()
-        store.close()
+        lost = await engine.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
-    say("stopped; history flushed")
+    if lost:
+        say(f"stopped; history NOT fully kept: {lost}")
+        return 1
+    say("stopped; history flushed" if engine.history else "stopped")
     return 0

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from twc_tui.core.config import ConfigError, Settings, load_settings
-from twc_tui.core.recorder import default_db_path
-from twc_tui.core.sessions import Session, cost
-from twc_tui.core.store import Store, StoreError
 from twc_tui.core.text import safe_text
 from twc_tui.core.units import duration
+from twc_tui.engine.recorder import default_db_path
+from twc_tui.engine.session_tracker import Session, cost
+from twc_tui.engine.store import Store, StoreError
 
 EXIT_USAGE = 2
 

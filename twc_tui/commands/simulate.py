@@ -9,10 +9,10 @@ import signal
 import sys
 
 from twc_tui.commands.args import number
-from twc_tui.core.sim_faults import FAULT_HELP, Faults
-from twc_tui.core.sim_profiles import PROFILES
-from twc_tui.core.sim_scenario import SCRIPTS
-from twc_tui.core.simulator import SimulatedCharger, SimulatorFarm
+from twc_tui.sim.charger import SimulatedCharger, SimulatorFarm
+from twc_tui.sim.faults import FAULT_HELP, Faults
+from twc_tui.sim.profiles import PROFILES
+from twc_tui.sim.scenario import SCRIPTS
 
 DESCRIPTION = """\
 Serve simulated Tesla Wall Connector Gen 3 chargers over real HTTP: the four endpoints

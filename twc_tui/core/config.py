@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from twc_tui.core.cadence import MIN_INTERVAL_S, PollSettings
 from twc_tui.core.client import Timeouts
 from twc_tui.core.models import PHASE_MODES
-from twc_tui.core.poller import MIN_INTERVAL_S, PollSettings
 from twc_tui.core.targets import ChargerConfig, check_host, check_port
 
 APP_NAME = "twc-tui"

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from twc_tui.core.codes import Alert, EvseState, evse_state
 from twc_tui.core.parsing import EMPTY, PayloadBase, alert_code, decode_ssid, list_of
-from twc_tui.core.states import Alert, EvseState, evse_state
 
 PhaseMode = Literal["auto", "split", "three"]
 PHASE_MODES: tuple[str, ...] = ("auto", "split", "three")

@@ -139,3 +139,12 @@ def decode_ssid(raw: str | None) -> str | None:
     if not decoded or not decoded.isprintable():
         return None
     return decoded
+
+
+def json_kind(value: object) -> str:
+    """The JSON type of a decoded value, as a word for messages ("array", "null", ...)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {list: "array", str: "string"}.get(type(value), "null")

@@ -33,7 +33,7 @@ from twc_tui.core.client import (
     make_http_client,
 )
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus, parse
-from twc_tui.core.poller import json_kind
+from twc_tui.core.parsing import json_kind
 from twc_tui.core.targets import ChargerConfig
 
 EXIT_OK = 0

@@ -6,12 +6,9 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from twc_tui.core.client import format_host
-
-if TYPE_CHECKING:
-    from twc_tui.core.config import Settings
 
 
 @dataclass(frozen=True)
@@ -93,8 +90,16 @@ def parse_target(text: str) -> ChargerConfig:
                          name=name.strip() or None)
 
 
+class HasChargers(Protocol):
+    """What ``resolve_chargers`` needs of the settings (typed here so targets never imports
+    config, which imports targets)."""
+
+    @property
+    def chargers(self) -> tuple[ChargerConfig, ...]: ...
+
+
 def resolve_chargers(
-    settings: Settings, hosts: Sequence[str], phase_mode: str | None = None
+    settings: HasChargers, hosts: Sequence[str], phase_mode: str | None = None
 ) -> list[ChargerConfig]:
     """The command line's ``HOST[:PORT][=NAME]`` list, or the config's chargers if empty.
 

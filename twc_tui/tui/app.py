@@ -5,23 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
-import httpx
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from twc_tui.core.client import ChargerClient, make_http_client
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import Settings, default_config_path
-from twc_tui.core.poller import ChargerPoller, PollEvent
-from twc_tui.core.recorder import Recorder
-from twc_tui.core.state import ChargerState
-from twc_tui.core.store import Store
 from twc_tui.core.targets import ChargerConfig
+from twc_tui.engine.engine import Engine, Update
+from twc_tui.engine.poller import PollEvent
 from twc_tui.tui.hangup import HangupGuard
-from twc_tui.tui.history import open_history
-from twc_tui.tui.messages import ChargerEvent
 from twc_tui.tui.palette import palette_commands
 from twc_tui.tui.screens.detail import DetailScreen
 from twc_tui.tui.screens.help import HelpScreen
@@ -64,6 +58,7 @@ class TwcApp(App[int]):
         live: bool = True,
         clock: Clock = REAL_CLOCK,
         config_path: str = "",
+        engine: Engine | None = None,
     ) -> None:
         # NO_COLOR: Textual alone only greys the colours; ANSI mode lets its no-colour filter
         # drop them, leaving bold and reverse to carry the badges.
@@ -73,90 +68,56 @@ class TwcApp(App[int]):
         self.live = live
         """False in snapshot tests: no pollers, timers or signal handlers."""
         self.config_path = config_path or str(default_config_path())
-        self.states: dict[str, ChargerState] = {
-            c.id: ChargerState(c.id, c.label, c.phase_mode) for c in chargers
-        }
-        self.max_current: dict[str, float | None] = {c.id: c.max_current_a for c in chargers}
-        self.chargers = list(chargers)
-        self.pollers: dict[str, ChargerPoller] = {}
-        self._http: httpx.AsyncClient | None = None
-        self.store: Store | None = None
-        self.recorder: Recorder | None = None
-        self.history_note = "history off" if not settings.history else "history not opened"
-        """One line on where history is kept, or why it is not."""
+        self.engine = engine or Engine(chargers, settings, clock=clock)
+        """Where the data comes from: pollers in this process, or a hub (``--hub``)."""
+        self.states = self.engine.states
+        self.chargers = list(self.engine.chargers)
+        self.max_current: dict[str, float | None] = {
+            c.id: c.max_current_a for c in self.chargers}
         self.set_reactive(
             TwcApp.time_range, settings.time_range if settings.time_range in RANGES else "5m"
         )
         self.animation_level = "none"
+        self.engine.listen(self._updated)
 
     # -- lifecycle -----------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
         return OverviewScreen() if len(self.states) > 1 else DetailScreen(0)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self._update_subtitle()
         if not self.live:
             return
-        if self.settings.history:
-            self._open_history()
-        self._http = make_http_client(self.settings.timeouts)
-        for charger in self.chargers:
-            client = ChargerClient(self._http, charger.host, charger.port, self.settings.timeouts)
-            poller = ChargerPoller(
-                charger.id, client, self._emit, self.settings.poll, clock=self.clock
-            )
-            self.pollers[charger.id] = poller
-            self.run_worker(poller.run(), name=f"poll {charger.id}", group="pollers",
-                            exit_on_error=False)
+        await self.engine.start()
+        if self.engine.history and self.engine.recorder is None and self.engine.store is None:
+            self.notify(self.engine.history_note, severity="warning", timeout=15, markup=False)
         self.set_interval(5.0, self._tick_ages)
         HangupGuard(self).install()
 
-    def _open_history(self) -> None:
-        """Charts and logs from the store, and recording from now on; without a store the
-        monitor still runs and says why in one line."""
-        self.store, self.recorder, self.history_note = open_history(
-            self.settings, self.states, self.clock
-        )
-        if self.recorder is None:
-            self.notify(self.history_note, severity="warning", timeout=15, markup=False)
-        else:
-            self.set_interval(1.0, self.recorder.tick)
-
     async def on_unmount(self) -> None:
-        if self.recorder is not None:
-            self.recorder.close()
-        if self.store is not None:
-            self.store.close()
-        if self._http is not None:
-            await self._http.aclose()
+        if self.live:
+            await self.engine.stop()
+
+    @property
+    def history_note(self) -> str:
+        """One line on where history is kept, or why it is not."""
+        return self.engine.history_status
 
     def now(self) -> float:
         """Wall-clock time, from the injectable clock (fixed in snapshot tests)."""
         return self.clock.time()
 
     # -- data ----------------------------------------------------------------------------
-    def _emit(self, event: PollEvent) -> None:
-        self.post_message(ChargerEvent(event))
-
-    def on_charger_event(self, message: ChargerEvent) -> None:
-        self.apply_event(message.event)
-
     def apply_event(self, event: PollEvent) -> None:
-        """Fold a poll event into state and redraw what shows it, unless paused."""
-        state = self.states.get(event.charger)
-        if state is None:
-            return
-        entries = state.apply(event)
-        if self.recorder is not None:
-            try:
-                self.recorder.feed(event, entries, state.phase_mode_setting)
-            except Exception as error:  # history is a bonus; it must never end the monitor
-                self.history_note = f"history stopped: {error}"
-                self.recorder = None
+        """Fold a poll event in as the engine would (tests and replays use this)."""
+        self.engine.apply(event)
+
+    def _updated(self, update: Update) -> None:
+        """The engine folded an update into state: redraw what shows it, unless paused."""
         if not self.paused:
-            self._redraw(event.charger)
+            self._redraw(update.charger)
 
     def _redraw(self, charger: str | None) -> None:
         if not self.is_running or not self.screen_stack:
@@ -201,11 +162,10 @@ class TwcApp(App[int]):
         """Poll the visible charger(s) now."""
         screen = self.screen
         targets = [screen.state.charger] if isinstance(screen, DetailScreen) else list(
-            self.pollers
+            self.states
         )
         for charger in targets:
-            if charger in self.pollers:
-                self.pollers[charger].refresh()
+            self.engine.refresh(charger)
 
     def action_cycle_range(self) -> None:
         """Switch the chart range: 5 min, 1 hour, 24 hours."""
@@ -214,18 +174,19 @@ class TwcApp(App[int]):
     def action_help(self) -> None:
         """Show keys, state meanings and the power-sharing limit."""
         if not isinstance(self.screen, HelpScreen):
-            note = self.recorder.status if self.recorder is not None else self.history_note
-            self.push_screen(HelpScreen(self.config_path, note), lambda _: self._redraw(None))
+            self.push_screen(HelpScreen(self.config_path, self.history_note),
+                             lambda _: self._redraw(None))
 
     def action_sessions(self) -> None:
         """Show the charging sessions kept in the history database."""
-        from twc_tui.tui.screens.sessions import SessionsScreen
+        from twc_tui.tui.screens.session_list import SessionsScreen
 
         if isinstance(self.screen, SessionsScreen):
             return
         names = {c.id: c.label for c in self.chargers}
-        live = self.recorder.open_sessions if self.recorder is not None else None
-        self.push_screen(SessionsScreen(self.store, self.settings, names, live=live,
+        recorder = self.engine.recorder
+        live = recorder.open_sessions if recorder is not None else None
+        self.push_screen(SessionsScreen(self.engine.store, self.settings, names, live=live,
                                         now=self.clock.time))
 
     def action_select_charger(self, index: int) -> None:

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from textual.content import Content
 
-from twc_tui.core.state import ChargerState
 from twc_tui.core.text import safe_text
+from twc_tui.engine.charger_state import ChargerState
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 ASCII_BLOCKS = " .:-=+*#%"

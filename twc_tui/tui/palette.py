@@ -10,7 +10,7 @@ from textual.app import SystemCommand
 from twc_tui.core.text import safe_text
 
 if TYPE_CHECKING:
-    from twc_tui.tui.app import TwcApp
+    from twc_tui.tui.monitor_api import MonitorApp
 
 
 def _literal(text: str) -> str:
@@ -18,7 +18,7 @@ def _literal(text: str) -> str:
     return safe_text(text, 60).replace("[", "\\[")
 
 
-def palette_commands(app: TwcApp) -> Iterable[SystemCommand]:
+def palette_commands(app: MonitorApp) -> Iterable[SystemCommand]:
     """Every action of the key bindings, and one entry per charger."""
     yield SystemCommand("Pause or resume", "Freeze the display; polling goes on",
                         app.action_toggle_pause)

@@ -12,15 +12,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from twc_tui.core import units
-from twc_tui.core.state import ChargerState
-from twc_tui.tui import panels
+from twc_tui.engine.charger_state import ChargerState
+from twc_tui.tui import panel_rows as panels
 from twc_tui.tui.look import badge, safe
 from twc_tui.tui.widgets.event_log import EventLog
 from twc_tui.tui.widgets.line_view import LineView
 from twc_tui.tui.widgets.panel import Panel
 
 if TYPE_CHECKING:
-    from twc_tui.tui.app import TwcApp
+    from twc_tui.tui.monitor_api import MonitorApp
     from twc_tui.tui.widgets.chart import TimeChart
 
 
@@ -74,7 +74,7 @@ class DetailScreen(Screen[None]):
                 id="previous-charger"),
     ]
 
-    app: TwcApp
+    app: MonitorApp
 
     def __init__(self, index: int) -> None:
         super().__init__()

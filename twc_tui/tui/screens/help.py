@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from twc_tui.core.states import STATES
+from twc_tui.core.codes import STATES
 from twc_tui.tui.look import safe
 
 KEYS = [

@@ -15,7 +15,7 @@ from twc_tui.tui.widgets.charger_card import ChargerCard
 from twc_tui.tui.widgets.event_log import EventLog
 
 if TYPE_CHECKING:
-    from twc_tui.tui.app import TwcApp
+    from twc_tui.tui.monitor_api import MonitorApp
 
 
 class OverviewScreen(Screen[None]):
@@ -27,7 +27,7 @@ class OverviewScreen(Screen[None]):
         Binding("up,k", "app.focus_previous", "Previous", show=False),
     ]
 
-    app: TwcApp
+    app: MonitorApp
 
     def compose(self) -> ComposeResult:
         app = self.app

@@ -7,8 +7,8 @@ import math
 from textual.content import Content
 
 from twc_tui.core import units
-from twc_tui.core.state import ChargerState
 from twc_tui.core.text import safe_text
+from twc_tui.engine.charger_state import ChargerState
 from twc_tui.tui.look import badge, safe, trend
 from twc_tui.tui.widgets.line_view import LineView
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
-from twc_tui.core.history import History
+from twc_tui.engine.series import History
 
 RANGE_SECONDS = History.RANGES
 RANGE_LABELS = {"5m": "5 min", "1h": "1 hour", "24h": "24 hours"}

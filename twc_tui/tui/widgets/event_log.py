@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.widgets import RichLog
 
-from twc_tui.core.state import LogEntry
 from twc_tui.core.text import safe_text
 from twc_tui.core.units import clock
+from twc_tui.engine.charger_state import LogEntry
 
 LEVEL_STYLES = {"info": "", "warning": "yellow", "error": "bold red"}
 

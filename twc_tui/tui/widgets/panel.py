@@ -10,14 +10,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 
-from twc_tui.tui import panels
+from twc_tui.tui import panel_rows as panels
 from twc_tui.tui.widgets.line_view import LineView
 
 LABEL_WIDTH = 14
 
 
 class Panel(Horizontal):
-    """Rows from :mod:`twc_tui.tui.panels`, in two columns when there is room (80x24)."""
+    """Rows from :mod:`twc_tui.tui.panel_rows`, in two columns when there is room (80x24)."""
 
     DEFAULT_CSS = f"""
     Panel {{

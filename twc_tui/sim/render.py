@@ -14,8 +14,8 @@ import math
 import random
 from typing import Any
 
-from twc_tui.core.sim_profiles import Profile
-from twc_tui.core.sim_scenario import Truth
+from twc_tui.sim.profiles import Profile
+from twc_tui.sim.scenario import Truth
 
 
 class Fixed(float):

@@ -13,36 +13,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from twc_tui.core.cadence import MIN_INTERVAL_S, PollSettings
 from twc_tui.core.client import ENDPOINTS, ChargerClient, ChargerError, DecodeError
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus, parse
-
-MIN_INTERVAL_S = 1.0
-"""The floor for any endpoint: the charger's embedded web server is fragile."""
-
-
-@dataclass(frozen=True)
-class PollSettings:
-    """How often to ask a charger for what."""
-
-    vitals_active_s: float = 1.0
-    """Vitals cadence while a vehicle is connected."""
-    vitals_idle_s: float = 5.0
-    """Vitals cadence with nothing plugged in."""
-    wifi_s: float = 30.0
-    lifetime_s: float = 60.0
-    version_s: float = 3600.0
-    backoff_factor: float = 1.6
-    backoff_max_s: float = 60.0
-    """While a charger fails, at most one attempt per this many seconds."""
-    offline_after: int = 3
-    """Consecutive vitals failures before the charger counts as offline."""
-
-    def __post_init__(self) -> None:
-        for name in ("vitals_active_s", "vitals_idle_s", "wifi_s", "lifetime_s", "version_s"):
-            if not getattr(self, name) >= MIN_INTERVAL_S:  # also refuses NaN
-                raise ValueError(f"{name} must be at least {MIN_INTERVAL_S:g} s")
-
+from twc_tui.core.parsing import json_kind
 
 Payload = Vitals | Lifetime | WifiStatus | Version
 
@@ -218,12 +193,3 @@ class ChargerPoller:
                 delay,
             )
         )
-
-
-def json_kind(value: object) -> str:
-    """The JSON type of a decoded value, as a word for messages ("array", "null", ...)."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return {list: "array", str: "string"}.get(type(value), "null")

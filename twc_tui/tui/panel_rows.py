@@ -13,7 +13,7 @@ from textual.content import Content
 
 from twc_tui.core import units
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus
-from twc_tui.core.state import ChargerState
+from twc_tui.engine.charger_state import ChargerState
 from twc_tui.tui.look import safe
 
 Row = tuple[str, Content] | str

@@ -19,11 +19,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from twc_tui.core.config import Settings
-from twc_tui.core.sessions import Session, cost, totals
-from twc_tui.core.store import Store
-from twc_tui.core.store_schema import StoreError
 from twc_tui.core.text import safe_text
 from twc_tui.core.units import duration
+from twc_tui.engine.session_tracker import Session, cost, totals
+from twc_tui.engine.store import Store
+from twc_tui.engine.store_schema import StoreError
 
 COLUMNS: tuple[tuple[str, str, Callable[[Session], Any]], ...] = (
     ("started", "Started", lambda s: s.started),

@@ -75,7 +75,7 @@ def reason(error: BaseException) -> str:
 
 
 def connect(path: Path, *, readonly: bool, timeout_s: float) -> sqlite3.Connection:
-    """The connection behind :meth:`twc_tui.core.store.Store.open`: the file checked,
+    """The connection behind :meth:`twc_tui.engine.store.Store.open`: the file checked,
     WAL set up, the schema migrated. Raises only :class:`StoreError`."""
     where = str(path)
     if path.is_dir():

@@ -17,12 +17,14 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Self
 
-from twc_tui.core import sim_answer, sim_http, sim_render
 from twc_tui.core.clock import Clock, ScaledClock
-from twc_tui.core.sim_answer import BROKEN_PATHS, ENDPOINT_PATHS
-from twc_tui.core.sim_faults import Faults
-from twc_tui.core.sim_profiles import PROFILES
-from twc_tui.core.sim_scenario import SCRIPTS, Scenario, Segment
+from twc_tui.sim import answer as sim_answer
+from twc_tui.sim import http_wire as sim_http
+from twc_tui.sim import render as sim_render
+from twc_tui.sim.answer import BROKEN_PATHS, ENDPOINT_PATHS
+from twc_tui.sim.faults import Faults
+from twc_tui.sim.profiles import PROFILES
+from twc_tui.sim.scenario import SCRIPTS, Scenario, Segment
 
 __all__ = ["BROKEN_PATHS", "ENDPOINT_PATHS", "Faults", "RequestRecord", "SimulatedCharger",
            "SimulatorFarm"]

@@ -22,13 +22,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from twc_tui.core.history import History
 from twc_tui.core.models import Lifetime, Vitals
-from twc_tui.core.poller import PollEvent, PollSuccess
-from twc_tui.core.sessions import Session, SessionTracker
-from twc_tui.core.state import LogEntry
-from twc_tui.core.store import Sample, Store, StoreError
-from twc_tui.core.writer_lock import WriterLock
+from twc_tui.engine.charger_state import LogEntry
+from twc_tui.engine.poller import PollEvent, PollSuccess
+from twc_tui.engine.series import History
+from twc_tui.engine.session_tracker import Session, SessionTracker
+from twc_tui.engine.store import Sample, Store, StoreError
+from twc_tui.engine.writer_lock import WriterLock
 
 BUCKET_S = 10
 """One stored row per charger per this many seconds."""
@@ -206,7 +206,10 @@ class Recorder:
 
     def flush(self, final: bool = False) -> None:
         """Write the buffer in one transaction if we are the writer (``final`` also writes the
-        buckets still filling). On failure the data stays buffered for the next try."""
+        buckets still filling). On failure the data stays buffered for the next try.
+
+        The mutex only guards taking the batch and putting it back: the SQLite write runs
+        outside it, so ``feed`` on the polling loop never waits for the disk."""
         with self._mutex:
             self._last_flush = self._monotonic()
             if not self.is_writer:
@@ -220,14 +223,16 @@ class Recorder:
             if not (samples or events or sessions):
                 return
             self._samples, self._events, self._dirty = [], [], {}
-            try:
-                ids = self.store.write_batch(samples, events, sessions, self._handover)
-                if not self._names_stored:
-                    self.store.set_names(self.names)
-                    self._names_stored = True
-                self.store.set_meta("last_writer", json.dumps(
-                    {"pid": os.getpid(), "priority": self.priority, "at": self._wall()}))
-            except Exception as error:  # a failed write must not end the monitor
+            handover = self._handover
+        try:
+            ids = self.store.write_batch(samples, events, sessions, handover)
+            if not self._names_stored:
+                self.store.set_names(self.names)
+                self._names_stored = True
+            self.store.set_meta("last_writer", json.dumps(
+                {"pid": os.getpid(), "priority": self.priority, "at": self._wall()}))
+        except Exception as error:  # a failed write must not end the monitor
+            with self._mutex:
                 self.last_error = str(error) or type(error).__name__
                 # Keep the newest data for the next try, bounded: a disk that stays full
                 # must not grow memory for days. Retries back off to once per 5 minutes.
@@ -237,7 +242,8 @@ class Recorder:
                 self._write_failures += 1
                 self._hold_until = self._monotonic() + min(
                     300.0, self.flush_every_s * 2 ** (self._write_failures - 1))
-                return
+            return
+        with self._mutex:
             self._write_failures = 0
             self._hold_until = -math.inf
             for s in sessions:
@@ -246,17 +252,34 @@ class Recorder:
             self.last_error = None
             self.flushes += 1
 
-    def close(self) -> None:
-        """Flush everything and release the lock (the other side takes over)."""
+    def unwritten(self) -> str | None:
+        """What is still only in memory, in words (None when nothing is)."""
         with self._mutex:
+            samples = len(self._samples) + sum(1 for b in self._buckets.values() if b.n)
+            events, sessions = len(self._events), len(self._dirty)
+        if not (samples or events or sessions):
+            return None
+        return (f"{samples} sample(s), {events} event(s) and {sessions} session update(s) "
+                f"could not be written" + (f": {self.last_error}" if self.last_error else ""))
+
+    def close(self) -> str | None:
+        """Flush everything and release the lock (the other side takes over). Returns what
+        could not be written, in words, when this process was the writer and the last write
+        failed (None otherwise: a reader's buffer is the writer's business)."""
+        with self._mutex:
+            lost = None
             if self.is_writer:
                 for tracker in self._trackers.values():
                     if tracker.current is not None:
                         self._dirty[id(tracker.current)] = tracker.current
                 self.flush(final=True)
+                lost = self.unwritten()
+            elif self.priority:
+                lost = self.unwritten()
             if self.lock is not None:
                 self.lock.close()
             self.is_writer = False
+            return lost
 
     def _prune(self) -> None:
         try:

@@ -12,8 +12,9 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from twc_tui.core import sim_faults, sim_render
-from twc_tui.core.sim_faults import Faults
+from twc_tui.sim import faults as sim_faults
+from twc_tui.sim import render as sim_render
+from twc_tui.sim.faults import Faults
 
 ENDPOINT_PATHS: dict[str, str] = {f"/api/1/{e}": e for e in
                                   ("vitals", "lifetime", "wifi_status", "version")}

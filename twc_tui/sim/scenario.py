@@ -15,8 +15,8 @@ import itertools
 import math
 from dataclasses import dataclass, field
 
-from twc_tui.core.sim_profiles import Profile
-from twc_tui.core.sim_script import (
+from twc_tui.sim.profiles import Profile
+from twc_tui.sim.script import (
     BOOT_REASONS_S,
     CHARGING_PHASES,
     DERATE_C,

@@ -11,12 +11,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
-from twc_tui.core.history import History
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus
-from twc_tui.core.poller import PollEvent, PollFailure, PollSuccess
 from twc_tui.core.text import safe_text
 from twc_tui.core.units import duration as _duration
 from twc_tui.core.units import kwh as _kwh
+from twc_tui.engine.poller import PollEvent, PollFailure, PollSuccess
+from twc_tui.engine.series import History
 
 Level = Literal["info", "warning", "error"]
 Health = Literal["waiting", "online", "error", "offline"]

@@ -1,7 +1,7 @@
 """The history database: SQLite in WAL mode, versioned schema, batched writes, retention.
 
-One process writes at a time (see :mod:`twc_tui.core.recorder` for who); any number read.
-The file itself (schema, migrations, WAL, opening) is :mod:`twc_tui.core.store_schema`.
+One process writes at a time (see :mod:`twc_tui.engine.recorder` for who); any number read.
+The file itself (schema, migrations, WAL, opening) is :mod:`twc_tui.engine.store_schema`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from twc_tui.core.sessions import Session
-from twc_tui.core.state import LogEntry
-from twc_tui.core.store_schema import (
+from twc_tui.engine.charger_state import LogEntry
+from twc_tui.engine.session_tracker import Session
+from twc_tui.engine.store_schema import (
     SAMPLE_COLS,
     SAMPLE_METRICS,
     StoreError,
@@ -198,7 +198,7 @@ class Store:
     ) -> list[tuple[float, dict[str, float] | None]]:
         """Mean values per ``step_s`` (a multiple of 10) from ``since``, oldest first, as
         ``(bucket middle, {metric: value})``; ``None`` instead of a dict marks a gap. The
-        metric names are :data:`twc_tui.core.history.METRICS` (``power_kw``, ``vehicle_a``,
+        metric names are :data:`twc_tui.engine.series.METRICS` (``power_kw``, ``vehicle_a``,
         ``handle_c``, ...), ready for ``History.add``."""
         step = max(10, int(step_s))
         means = ", ".join(f"avg({p}_mean)" for p, _ in SAMPLE_METRICS.values())
