@@ -8,8 +8,9 @@ widgets only read it.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus
 from twc_tui.core.text import safe_text
@@ -58,6 +59,8 @@ class ChargerState:
         self.lifetime: Lifetime | None = None
         self.wifi: WifiStatus | None = None
         self.version: Version | None = None
+        self.raw: dict[str, Mapping[str, Any]] = {}
+        """The last good JSON object per endpoint, as the device sent it (repaired)."""
         self.updated: dict[str, float] = {}
         """Wall-clock time of the last good answer per endpoint."""
         self.failures = 0
@@ -116,6 +119,8 @@ class ChargerState:
 
     def _success(self, event: PollSuccess, note) -> None:  # type: ignore[no-untyped-def]
         self.updated[event.endpoint] = event.at
+        if event.raw is not None:
+            self.raw[event.endpoint] = event.raw
         self.endpoint_errors.pop(event.endpoint, None)
         payload = event.payload
         if isinstance(payload, Vitals):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from twc_tui.core.cadence import MIN_INTERVAL_S, PollSettings
 from twc_tui.core.client import ENDPOINTS, ChargerClient, ChargerError, DecodeError
@@ -32,6 +33,9 @@ class PollSuccess:
     at: float
     """Wall-clock time of the answer."""
     latency_s: float
+    raw: Mapping[str, Any] | None = None
+    """The repaired JSON object as the device sent it (``nan`` already null): what the hub
+    serves back, keys unchanged."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ class ChargerPoller:
                 raise DecodeError(f"/api/1/{endpoint} sent a JSON {json_kind(raw)}, not a "
                                   "JSON object", endpoint=endpoint)
             payload = parse(endpoint, raw)
+            document = raw
         except ChargerError as error:
             self._failed(endpoint, error)
             return
@@ -135,9 +140,10 @@ class ChargerPoller:
             # charger late must not be followed by the next one a moment later, as the
             # charger sees it.
             self._last_done[endpoint] = self.clock.monotonic()
-        self._succeeded(endpoint, payload, self.clock.monotonic() - started)
+        self._succeeded(endpoint, payload, self.clock.monotonic() - started, document)
 
-    def _succeeded(self, endpoint: str, payload: Payload, latency: float) -> None:
+    def _succeeded(self, endpoint: str, payload: Payload, latency: float,
+                   raw: Mapping[str, Any] | None = None) -> None:
         now = self.clock.monotonic()
         s = self.settings
         recovered = endpoint == "vitals" and self.failures >= s.offline_after
@@ -162,7 +168,7 @@ class ChargerPoller:
             for other in ENDPOINTS:
                 if other != "vitals":
                     self._due[other] = now
-        self.emit(PollSuccess(self.charger, endpoint, payload, self.clock.time(), latency))
+        self.emit(PollSuccess(self.charger, endpoint, payload, self.clock.time(), latency, raw))
 
     def _failed(self, endpoint: str, error: ChargerError) -> None:
         s = self.settings
