@@ -16,6 +16,7 @@ from typing import Any
 from twc_tui.core import client as charger_client
 from twc_tui.core.client import ENDPOINTS, ChargerError
 from twc_tui.core.models import parse
+from twc_tui.core.text import safe_text
 from twc_tui.engine.charger_state import ChargerState, LogEntry
 from twc_tui.engine.poller import PollEvent, PollFailure, PollSuccess
 from twc_tui.engine.series import METRICS, History
@@ -88,8 +89,6 @@ def entry_from_wire(data: Mapping[str, Any]) -> LogEntry | None:
     level = data.get("level") if data.get("level") in ("info", "warning", "error") else "info"
     if at is None or not all(isinstance(x, str) for x in (charger, kind, text)):
         return None
-    from twc_tui.core.text import safe_text
-
     return LogEntry(at, charger, safe_text(kind, 40), safe_text(text, 400), level)  # type: ignore[arg-type]
 
 
@@ -108,10 +107,12 @@ def state_to_wire(state: ChargerState, now: float, host: str = "",
                                             "verified": code.verified},
         "power_w": _finite(state.power_w),
         "phase_mode": state.phase_mode,
+        "phase_mode_setting": state.phase_mode_setting,
         "vehicle_connected": None if vitals is None else vitals.plugged,
         "charging": None if vitals is None else vitals.charging,
         "failures": state.failures, "offline": state.offline,
         "offline_since": state.offline_since, "last_error": state.last_error,
+        "endpoint_errors": dict(state.endpoint_errors),
         "updated": dict(state.updated), "raw": {k: dict(v) for k, v in state.raw.items()},
     }
     if log_tail:
@@ -138,9 +139,10 @@ def state_from_wire(data: Mapping[str, Any], state: ChargerState) -> None:
     state.offline_since = _num(data.get("offline_since"))
     error = data.get("last_error")
     if isinstance(error, str):
-        from twc_tui.core.text import safe_text
-
         state.last_error = safe_text(error, 160)
+    errors = data.get("endpoint_errors") if isinstance(data.get("endpoint_errors"), dict) else {}
+    state.endpoint_errors = {e: safe_text(m, 160) for e, m in errors.items()
+                             if e in ENDPOINTS and isinstance(m, str)}
     log = data.get("log") if isinstance(data.get("log"), list) else []
     entries = [e for e in (entry_from_wire(x) for x in log if isinstance(x, dict)) if e]
     state.log.extend(entries)
@@ -163,17 +165,18 @@ def history_to_wire(history: History, range_name: str, now: float) -> dict[str, 
     return {"range": range_name, "metrics": list(METRICS), "t": times, "values": values}
 
 
-def history_from_wire(data: Mapping[str, Any], history: History, until: float | None = None
-                      ) -> int:
-    """Add a hub's rows to ``history`` (those before ``until``, when given); returns how many.
-    A row whose values are all null is a gap."""
+def history_from_wire(data: Mapping[str, Any], history: History, until: float | None = None,
+                      since: float | None = None) -> int:
+    """Add a hub's rows to ``history`` (those before ``until`` and after ``since``, when
+    given); returns how many. A row whose values are all null is a gap."""
     times = data.get("t") if isinstance(data.get("t"), list) else []
     values = data.get("values") if isinstance(data.get("values"), dict) else {}
     columns = {m: values.get(m) for m in METRICS if isinstance(values.get(m), list)}
     added = 0
     for i, t in enumerate(times):
         t = _num(t)
-        if t is None or (until is not None and t >= until):
+        if t is None or (until is not None and t >= until) or (
+                since is not None and t <= since):
             continue
         row = {m: _num(col[i]) if i < len(col) else None for m, col in columns.items()}
         if all(v is None for v in row.values()):
