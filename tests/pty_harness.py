@@ -88,6 +88,21 @@ class PtyApp:
             time.sleep(0.05)
         return False
 
+    def wait_quiet(self, quiet_s: float = 0.4, timeout: float = 15.0) -> bool:
+        """Wait until the app has written nothing for ``quiet_s``: a frame is complete, so
+        what comes after a mark is a response to what the test did next, not the tail of
+        an earlier frame (which a loaded machine can delay past any fixed sleep)."""
+        deadline = time.monotonic() + timeout
+        last, since = self.mark(), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            now = self.mark()
+            if now != last:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet_s:
+                return True
+        return False
+
     # -- driving it ---------------------------------------------------------------------
     def write(self, data: bytes) -> None:
         os.write(self.fd, data)

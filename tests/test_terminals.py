@@ -140,9 +140,12 @@ def test_a_utf8_locale_keeps_the_unicode_charts(host: str, tmp_path: Path) -> No
 def test_resizing_down_to_80x24_and_back(host: str, tmp_path: Path) -> None:
     with pty_app([host], base_env(tmp_path), cols=160, rows=50) as app:
         settle(app, seconds=0.5)
+        # The 1 s vitals cadence redraws every second; quiet means between two redraws.
+        assert app.wait_quiet(0.3)
         mark = app.mark()
         app.resize(80, 24)
-        time.sleep(1.0)
+        assert app.wait_output("\x1b[24;", since=mark) or app.wait_quiet(0.3)
+        assert app.wait_quiet(0.3)
         small = app.text(mark)
         assert app.alive()
         moves = [(int(r), int(c)) for r, c in MOVE.findall(small)]
