@@ -226,7 +226,7 @@ async def test_truncated_json_is_repaired(http: httpx.AsyncClient,
 async def test_oversize_body_hits_the_cap(http: httpx.AsyncClient,
                                           sim: SimulatedCharger) -> None:
     sim.faults.oversize = True
-    with pytest.raises(DecodeError, match="1 MiB"):
+    with pytest.raises(DecodeError, match="256 KiB cap"):
         await client_for(http, sim).fetch("vitals")
 
 

@@ -16,13 +16,25 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
+import httpcore
 import httpx
+
+from twc_tui.core.text import safe_text
 
 ENDPOINTS: tuple[str, ...] = ("vitals", "lifetime", "wifi_status", "version")
 """The only paths a Wall Connector answers usefully, under ``/api/1/``."""
 
-MAX_BODY_BYTES = 1024 * 1024
-"""A real answer is under 2 KB; anything past 1 MiB is not a Wall Connector talking."""
+MAX_BODY_BYTES = 256 * 1024
+"""A real answer is under 2 KB; anything past 256 KiB is not a Wall Connector talking."""
+
+MAX_WIRE_BYTES = MAX_BODY_BYTES + 32 * 1024
+"""Everything one request may read off the socket: status lines, headers, any number of
+``100 Continue`` interim answers (httpcore skips them silently, so only a byte budget stops an
+endless stream of them), chunk framing and the body."""
+
+OFF_LOOP_BYTES = 32 * 1024
+"""Bodies larger than this are decoded in a worker thread, so even a slow parse of a hostile
+answer never holds up the other chargers or the keyboard."""
 
 EXCERPT_CHARS = 120
 
@@ -73,46 +85,135 @@ class DecodeError(ChargerError):
         self.excerpt = excerpt
 
 
-# A JSON string (kept as is) or a bare non-finite token outside strings (replaced by null).
-_TOKENS = re.compile(r'("(?:[^"\\]|\\.)*")|(-?\b(?:Infinity|infinity|inf|NaN|nan)\b)')
+# Outside strings: the next string's opening quote, or a bare non-finite token.
+_OUTSIDE = re.compile(r'"|-?\b(?:Infinity|infinity|inf|NaN|nan)\b')
+# The rest of a string after its opening quote, up to (not including) the closing quote.
+# Matched once from a fixed start, it cannot backtrack: each step consumes a character.
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 
 
-def _null_non_finite(match: re.Match[str]) -> str:
-    return match.group(1) if match.group(1) is not None else "null"
+def _null_non_finite(text: str) -> str:
+    """Replace bare non-finite tokens outside strings with null, in one pass over ``text``.
+
+    A single regex over the whole text (string or token) retried its string branch from
+    every quote of an unclosed string: quadratic, 26 s for 80 KB of ``\\"``. Here each
+    character is looked at once, and an unclosed string ends the scan.
+    """
+    parts: list[str] = []
+    kept = pos = 0
+    end = len(text)
+    while pos < end:
+        found = _OUTSIDE.search(text, pos)
+        if found is None:
+            break
+        if found.group() == '"':
+            close = _STRING_REST.match(text, found.end()).end()  # type: ignore[union-attr]
+            if close >= end:
+                break  # an unclosed string runs to the end: nothing left to repair
+            pos = close + 1
+        else:
+            parts += (text[kept:found.start()], "null")
+            kept = pos = found.end()
+    parts.append(text[kept:])
+    return "".join(parts)
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=lambda _: None)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def tolerant_json(text: str) -> Any:
     """Decode a charger's JSON, repairing the two quirks real firmware has.
 
     Bare ``nan``, ``-nan``, ``inf`` and ``Infinity`` outside strings become null, and a
-    missing final ``}`` is added. Raises ``ValueError`` for anything else.
+    missing final ``}`` is added. Raises ``ValueError`` for anything else. Linear in the
+    length of ``text``, whatever it holds.
     """
-    cleaned = _TOKENS.sub(_null_non_finite, text).strip()
     try:
-        return json.loads(cleaned, parse_constant=lambda _: None)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
-    except ValueError:
+        return _loads(text)
+    except ValueError as error:
+        if str(error) == "JSON nested too deeply":
+            raise
+    cleaned = _null_non_finite(text).strip()
+    try:
+        return _loads(cleaned)
+    except ValueError as error:
         # Firmware drops the final brace; the body may still end in "}" from a nested value.
-        if cleaned.startswith("{"):
-            try:
-                return json.loads(cleaned + "}", parse_constant=lambda _: None)
-            except RecursionError:
-                raise ValueError("JSON nested too deeply") from None
+        if cleaned.startswith("{") and str(error) != "JSON nested too deeply":
+            return _loads(cleaned + "}")
         raise
+
+
+class WireCapExceeded(Exception):
+    """Raised inside httpcore when one request has read more than :data:`MAX_WIRE_BYTES`."""
+
+
+class _CappedStream(httpcore.AsyncNetworkStream):
+    """A socket that refuses to read more than the budget of one request.
+
+    Each request starts with a write on the connection, so a write resets the count."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._read = 0
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data = await self._inner.read(max_bytes, timeout)
+        self._read += len(data)
+        if self._read > MAX_WIRE_BYTES:
+            raise WireCapExceeded(self._read)
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._read = 0
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        return _CappedStream(await self._inner.start_tls(*args, **kwargs))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _CappedBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        return _CappedStream(await self._inner.connect_tcp(*args, **kwargs))
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        return _CappedStream(await self._inner.connect_unix_socket(*args, **kwargs))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
 
 
 def make_http_client(timeouts: Timeouts | None = None) -> httpx.AsyncClient:
     """The one shared client. ``trust_env=False``: a LAN device must not go through a proxy
     picked up from the environment."""
     t = timeouts or Timeouts()
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=64,
+                          keepalive_expiry=10.0)
+    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    # httpx has no option for a byte budget per request; its pool takes a network backend.
+    pool = transport._pool
+    pool._network_backend = _CappedBackend(pool._network_backend)  # type: ignore[attr-defined]
     return httpx.AsyncClient(
         timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.connect, pool=t.connect),
-        limits=httpx.Limits(max_connections=512, max_keepalive_connections=64,
-                            keepalive_expiry=10.0),
+        transport=transport,
         trust_env=False,
         follow_redirects=False,
-        headers={"Accept": "application/json", "User-Agent": "twc-tui"},
+        # identity: the device never compresses, and a compressed answer could expand a
+        # thousandfold before any size check saw it.
+        headers={"Accept": "application/json", "Accept-Encoding": "identity",
+                 "User-Agent": "twc-tui"},
     )
 
 
@@ -156,6 +257,10 @@ class ChargerClient:
                 body = await self._get(endpoint, path)
         except ChargerError:
             raise
+        except WireCapExceeded:
+            raise DecodeError(f"{path} sent more than the {MAX_BODY_BYTES // 1024} KiB cap "
+                              "(counting headers and interim answers)",
+                              endpoint=endpoint) from None
         except TimeoutError:
             raise ReadTimeout(
                 f"no complete answer to {path} within {t.connect + t.read:g} s",
@@ -192,6 +297,8 @@ class ChargerClient:
                               endpoint=endpoint) from None
         text = body.decode("utf-8", errors="replace")
         try:
+            if len(body) > OFF_LOOP_BYTES:
+                return await asyncio.to_thread(tolerant_json, text)
             return tolerant_json(text)
         except ValueError:
             excerpt = text[:EXCERPT_CHARS]
@@ -211,7 +318,7 @@ class ChargerClient:
                 # Drain a small error page so the connection can be reused: a fresh TCP
                 # connection per failed poll is more work for the charger, not less.
                 drained = 0
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.aiter_raw():
                     drained += len(chunk)
                     if drained > 64 * 1024:
                         break
@@ -220,17 +327,23 @@ class ChargerClient:
                     endpoint=endpoint,
                     status=response.status_code,
                 )
+            cap = f"the {MAX_BODY_BYTES // 1024} KiB cap"
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                raise DecodeError(f"{path} sent {int(declared)} bytes, over the 1 MiB cap",
+            # A digit string of thousands of characters must not reach int() (4300-digit limit).
+            if declared.isdigit() and (len(declared) > 12 or int(declared) > MAX_BODY_BYTES):
+                raise DecodeError(f"{path} sent {safe_text(declared, 20)} bytes, over {cap}",
                                   endpoint=endpoint)
+            encoding = response.headers.get("content-encoding", "identity").strip().lower()
+            if encoding not in ("", "identity"):
+                raise DecodeError(f"{path} came compressed ({safe_text(encoding, 20)}), which "
+                                  "a Wall Connector never does", endpoint=endpoint)
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_bytes():
+            # Raw bytes: nothing is decompressed, so the cap counts what is kept.
+            async for chunk in response.aiter_raw():
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:
-                    raise DecodeError(f"{path} sent more than the 1 MiB cap",
-                                      endpoint=endpoint)
+                    raise DecodeError(f"{path} sent more than {cap}", endpoint=endpoint)
                 chunks.append(chunk)
             return b"".join(chunks)
 
