@@ -11,7 +11,7 @@ sentinel) is None and named in ``sentinels``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 from twc_tui.core.codes import Alert, EvseState, evse_state
@@ -96,6 +96,18 @@ class Vitals(PayloadBase):
         )
         values["notes"] = tuple(notes)
         return cls(**values)
+
+    def filled_from(self, known: Vitals | None) -> Vitals:
+        """This reading with every missing field taken from ``known`` (the last values seen).
+
+        A missing or null field means "not said", not "false" or "zero": one ``{}`` reply
+        must not read as an unplug, a charge stop or a cleared alert. Whoever looks for
+        changes compares against this, never against the raw reading."""
+        if known is None:
+            return self
+        gaps = {key: getattr(known, key) for key in (*self.FIELDS, *self._LISTS)
+                if getattr(self, key) is None and getattr(known, key) is not None}
+        return replace(self, **gaps) if gaps else self
 
     @property
     def state(self) -> EvseState:

@@ -15,7 +15,43 @@ from typing import Any, ClassVar, Self
 
 TEMP_SENTINEL_C = 255.0
 
+MAX_READING = 1e12
+"""No field of a Wall Connector comes near this (lifetime energy is about 1e7 Wh). Beyond it a
+number is not a reading, and keeping it would overflow what is derived from it: power as a
+product, kWh per plug-in, the store's scaled integers."""
+MAX_INT = 10**12
+
+MAX_CODE_DIGITS = 9
+"""An alert or reason code longer than this is kept as text: int() of thousands of digits
+raises, and no real code is that long."""
+MAX_CODE_CHARS = 64
+MAX_LIST_ITEMS = 64
+
+MAX_EXTRA_DEPTH = 4
+"""Unknown fields are kept as sent, but only this deep: what the UI, the JSON output and the
+log do with them must never recurse into 500 levels of nesting."""
+MAX_EXTRA_ITEMS = 50
+MAX_EXTRA_CHARS = 1000
+TOO_DEEP = "…"
+
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _out_of_range(value: Any, limit: float) -> bool:
+    """A finite number beyond ``limit``. Compared without converting: float() of a 400-digit
+    integer raises."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return value > limit or value < -limit
+
+
+def _usable(value: int | float) -> bool:
+    """Finite and within :data:`MAX_READING`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return not _out_of_range(value, MAX_READING)
 
 
 def _check(key: str, value: Any, kind: str, notes: list[str]) -> Any:
@@ -23,6 +59,9 @@ def _check(key: str, value: Any, kind: str, notes: list[str]) -> Any:
     if value is None:
         return None
     ok: Any = None
+    if kind in ("int", "float") and _out_of_range(value, MAX_INT if kind == "int" else MAX_READING):
+        notes.append(f"{key}: {kind} out of range, ignored")
+        return None
     if kind == "bool":
         ok = value if isinstance(value, bool) else None
     elif kind == "float":
@@ -51,6 +90,10 @@ def _check(key: str, value: Any, kind: str, notes: list[str]) -> Any:
 def alert_code(value: Any) -> int | str | None:
     if isinstance(value, bool):
         return None
+    if isinstance(value, int | float) and not (
+        _usable(value) and not _out_of_range(value, 10**MAX_CODE_DIGITS)
+    ):
+        return None
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -58,7 +101,29 @@ def alert_code(value: Any) -> int | str | None:
     if isinstance(value, str):
         stripped = value.strip()
         # isascii: "²".isdigit() is True but int("²") raises.
-        return int(stripped) if stripped.isascii() and stripped.isdigit() else value
+        if stripped.isascii() and stripped.isdigit() and len(stripped) <= MAX_CODE_DIGITS:
+            return int(stripped)
+        return value[:MAX_CODE_CHARS]
+    return None
+
+
+def bounded(value: Any, depth: int = 0) -> Any:
+    """A copy of an unknown field's value that is safe to keep, show and serialise: nesting
+    past :data:`MAX_EXTRA_DEPTH` becomes ``"…"``, containers and strings are cut, and numbers
+    out of range (or not finite) become None."""
+    if isinstance(value, str):
+        return value[:MAX_EXTRA_CHARS]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return value if _usable(value) else None
+    if depth >= MAX_EXTRA_DEPTH:
+        return TOO_DEEP
+    if isinstance(value, dict):
+        items = list(value.items())[:MAX_EXTRA_ITEMS]
+        return {str(k)[:MAX_EXTRA_CHARS]: bounded(v, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        return [bounded(v, depth + 1) for v in value[:MAX_EXTRA_ITEMS]]
     return None
 
 
@@ -83,7 +148,8 @@ class PayloadBase:
                 sentinels.append(key)
                 value = None
             values[key] = value
-        extra = {k: v for k, v in raw.items() if k not in cls.FIELDS and k not in cls._LISTS}
+        extra = {str(k)[:MAX_EXTRA_CHARS]: bounded(v) for k, v in raw.items()
+                 if k not in cls.FIELDS and k not in cls._LISTS}
         values["extra"] = MappingProxyType(extra) if extra else EMPTY
         values["notes"] = tuple(notes)
         if cls.TEMPERATURES:
@@ -118,6 +184,9 @@ def list_of(key: str, raw: Mapping[str, Any], notes: list[str], convert: Any) ->
         notes.append(f"{key}: expected list, got {type(value).__name__}")
         return None
     items = []
+    if len(value) > MAX_LIST_ITEMS:
+        notes.append(f"{key}: kept the first {MAX_LIST_ITEMS} of {len(value)} items")
+        value = value[:MAX_LIST_ITEMS]
     for item in value:
         converted = convert(item)
         if converted is None:

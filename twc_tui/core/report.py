@@ -157,14 +157,22 @@ async def poll_chargers(
 # -- the JSON document ------------------------------------------------------------------
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: non-finite floats (``1e999`` parses to inf) become null."""
+_MAX_DEPTH = 16
+"""The document nests five levels; the parsers already cut unknown fields to a few more."""
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
+    """JSON-safe copy: non-finite floats (``1e999`` parses to inf) become null, and nesting
+    deeper than any document of ours (only a charger's unknown field could be) becomes
+    ``"…"`` instead of a RecursionError."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, dict | list | tuple) and depth >= _MAX_DEPTH:
+        return "…"
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): _clean(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [_clean(v, depth + 1) for v in value]
     return value
 
 
