@@ -56,6 +56,9 @@ class ChargerState:
         """What the user calls it; defaults to the host."""
         self.phase_mode_setting = phase_mode
         self.vitals: Vitals | None = None
+        """The newest vitals as sent (a missing field is None)."""
+        self.known_vitals: Vitals | None = None
+        """Every vitals field at its last reported value: what changes are judged against."""
         self.lifetime: Lifetime | None = None
         self.wifi: WifiStatus | None = None
         self.version: Version | None = None
@@ -118,6 +121,7 @@ class ChargerState:
         return entries
 
     def _success(self, event: PollSuccess, note) -> None:  # type: ignore[no-untyped-def]
+        last_good = self.updated.get(event.endpoint)
         self.updated[event.endpoint] = event.at
         if event.raw is not None:
             self.raw[event.endpoint] = event.raw
@@ -126,15 +130,20 @@ class ChargerState:
         if isinstance(payload, Vitals):
             if self.offline or self.failures:
                 if self.offline:
-                    since = "" if self.offline_since is None else (
-                        f" after {_duration(event.at - self.offline_since)} offline"
+                    # The outage is what the user lived through: from the last good answer,
+                    # not from the third failure (which came a minute later with timeouts).
+                    start = last_good if last_good is not None else self.offline_since
+                    since = "" if start is None else (
+                        f" after {_duration(event.at - start)} offline"
                     )
                     note("online", f"Back online{since}")
                 self.failures = 0
                 self.offline = False
                 self.offline_since = None
                 self.last_error = None
-            self._vitals_events(self.vitals, payload, note)
+            known = payload.filled_from(self.known_vitals)
+            self._vitals_events(self.known_vitals, known, note)
+            self.known_vitals = known
             self.vitals = payload
             self._record(event.at, payload)
         elif isinstance(payload, WifiStatus):

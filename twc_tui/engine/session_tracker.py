@@ -16,7 +16,7 @@ harder than an edge detector:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from twc_tui.core.models import Vitals
@@ -58,6 +58,9 @@ class Session:
     """Lifetime ``energy_wh`` after minus before: a cross-check, filled in after the end."""
     id: int | None = None
     """The store's row id once written."""
+    observed_from: float | None = None
+    """When this process began watching it (not stored): tells the store whether a row
+    another process wrote covers the same stretch of time or an earlier one."""
 
     @property
     def duration_s(self) -> float:
@@ -95,11 +98,16 @@ class SessionTracker:
 
     # -- input ---------------------------------------------------------------------------
     def observe(self, at: float, v: Vitals, power_w: float | None = None) -> list[Session]:
-        """Fold one vitals reading taken at wall time ``at``; return sessions it closed."""
+        """Fold one vitals reading taken at wall time ``at``; return sessions it closed.
+
+        A field the reading leaves out keeps its last value: a ``{}`` reply is no unplug."""
         closed: list[Session] = []
         last, last_at = self._last, self._last_at
         if last_at is not None and at < last_at:
             return closed  # the wall clock stepped back; keep the stream monotonic
+        # session_s is not carried over: an old count read as new would date the plug-in
+        # wrongly, or look like a car swapped during the gap.
+        v = replace(v.filled_from(last), session_s=v.session_s)
         dt = None if last_at is None else at - last_at
         rebooted = (
             last is not None and last.uptime_s is not None and v.uptime_s is not None
@@ -150,7 +158,8 @@ class SessionTracker:
             started = at - v.session_s
         if saw_start and dt is not None:
             started = max(started, at - dt)  # the plug-in happened after the last reading
-        s = Session(self.charger, started=started, last_seen=at, saw_start=saw_start)
+        s = Session(self.charger, started=started, last_seen=at, saw_start=saw_start,
+                    observed_from=at)
         self.current = s
         self._base_wh = 0.0
         self._counter_max = 0.0

@@ -6,6 +6,7 @@ The file itself (schema, migrations, WAL, opening) is :mod:`twc_tui.engine.store
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,6 +21,7 @@ from twc_tui.engine.store_schema import (
     StoreError,
     connect,
     reason,
+    rollback,
     schema_version,
 )
 
@@ -52,6 +54,9 @@ class Store:
         self.readonly = readonly
         """Opened read-only (``--db`` on a file we may not write): only queries work."""
         self._charger_ids: dict[str, int] = {}
+        self._carried: dict[int, tuple[float, int]] = {}
+        """Session row id to the (charging_s, reboots) that other processes counted before
+        this one started watching: added to this process's own counts, not max'ed."""
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -104,7 +109,7 @@ class Store:
                     ids[id(s)] = self._upsert_session(s)
                 c.execute("COMMIT")
             except BaseException:
-                c.execute("ROLLBACK")
+                rollback(c)
                 raise
         except (sqlite3.Error, OverflowError, ValueError) as error:
             raise StoreError(f"cannot write to {self.path}: {reason(error)}") from None
@@ -141,8 +146,8 @@ class Store:
                 "AND (ended IS NULL OR ended > ?) ORDER BY abs(started - ?) LIMIT 1",
                 (s.charger, s.started - MERGE_WINDOW_S, s.started + MERGE_WINDOW_S,
                  s.started, s.started)).fetchone()
-        merged = s if row is None else _merge(_session(row), s)
-        values = [getattr(merged, k) for k in _SESSION_COLS]
+        merged = s if row is None else _merge(_session(row), self._with_carried(row, s))
+        values = [_column(k, getattr(merged, k)) for k in _SESSION_COLS]
         values[_SESSION_COLS.index("alerts")] = ",".join(sorted(merged.alerts))
         if row is None:
             cur = c.execute(f"INSERT INTO sessions ({', '.join(_SESSION_COLS)}) VALUES "
@@ -151,6 +156,28 @@ class Store:
         sets = ", ".join(f"{k} = ?" for k in _SESSION_COLS)
         c.execute(f"UPDATE sessions SET {sets} WHERE id = ?", (*values, row[0]))
         return int(row[0])
+
+    def _with_carried(self, row: tuple, s: Session) -> Session:
+        """``s`` with what earlier processes counted for the same plug-in added to its
+        charging time and reboots.
+
+        Each process counts only what it watched. Two processes watching at once count the
+        same seconds, so their figures merge by max; but a ``record`` restarted three times
+        during one charge counts three different stretches, and max kept only the longest.
+        The first time this process meets a row it did not write, the part of the row's
+        count that this process did not also watch is carried; later writes add it again."""
+        row_id = int(row[0])
+        carried = self._carried.get(row_id)
+        if carried is None and s.id is None and s.observed_from is not None:
+            old = _session(row)
+            overlap = max(0.0, old.last_seen - s.observed_from)
+            carried = (max(0.0, old.charging_s - min(s.charging_s, overlap)),
+                       0 if overlap > 0 else old.reboots)
+            self._carried[row_id] = carried
+        if not carried:
+            return s
+        return dataclasses.replace(s, charging_s=s.charging_s + carried[0],
+                                   reboots=s.reboots + carried[1])
 
     def set_names(self, names: Mapping[str, str]) -> None:
         """Remember what the user calls each charger (``host:port`` to name)."""
@@ -298,8 +325,27 @@ def _merge(old: Session, new: Session) -> Session:
 
 def _stored(x: float, scale: float) -> int | None:
     """A reading as the integer column holds it; None where it cannot be (NaN, or a value
-    from a confused charger beyond SQLite's 64-bit range)."""
-    if not math.isfinite(x):
+    from a confused charger beyond SQLite's 64-bit range). The scaled value is what must be
+    finite: 1e308 is finite, 1e308 x 10 is not, and round() of that raised and failed the
+    whole batch, every retry, for every charger."""
+    try:
+        scaled = x * scale
+    except (OverflowError, TypeError):
         return None
-    v = round(x * scale)
-    return v if -(2**63) <= v < 2**63 else None
+    if not math.isfinite(scaled) or not -(2.0**63) < scaled < 2.0**63:
+        return None
+    return round(scaled)
+
+
+_NULLABLE = frozenset({"ended", "max_handle_c", "lifetime_delta_wh"})
+
+
+def _column(key: str, value: object) -> object:
+    """A session value as its column can hold it: a number that is not finite or beyond
+    64 bits is NULL where the column allows it and 0 where it does not."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    ok = math.isfinite(value) if isinstance(value, float) else -(2**63) <= value < 2**63
+    if ok:
+        return value
+    return None if key in _NULLABLE else 0

@@ -65,6 +65,10 @@ class StoreError(Exception):
 
 def reason(error: BaseException) -> str:
     text = str(error) or type(error).__name__
+    if "disk is full" in text or "disk full" in text or getattr(
+        error, "sqlite_errorcode", None
+    ) == sqlite3.SQLITE_FULL:
+        return "the disk is full; the data is kept in memory and written when there is room"
     if "locked" in text or "busy" in text:
         return "it is locked by another program; try again, or close that program"
     if "readonly" in text or "read-only" in text:
@@ -98,7 +102,21 @@ def connect(path: Path, *, readonly: bool, timeout_s: float) -> sqlite3.Connecti
             raise StoreError(f"cannot create {path.parent}: "
                              f"{error.strerror or error}") from None
     try:
-        uri = f"{path.absolute().as_uri()}?mode={'ro' if readonly else 'rwc'}"
+        return _open(path, "ro" if readonly else "rwc", readonly, timeout_s)
+    except StoreError:
+        wal = path.with_name(path.name + "-wal")
+        if not readonly or wal.exists():
+            raise
+    # A WAL database read in a directory we cannot write: SQLite must create the -shm file
+    # even to read, and fails. With no -wal file no writer has it open, so the file as it is
+    # on disk is the whole database, which is what immutable=1 reads without any lock file.
+    return _open(path, "ro&immutable=1", readonly, timeout_s)
+
+
+def _open(path: Path, mode: str, readonly: bool, timeout_s: float) -> sqlite3.Connection:
+    where = str(path)
+    try:
+        uri = f"{path.absolute().as_uri()}?mode={mode}"
         conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None,
                                check_same_thread=False)
     except sqlite3.Error as error:
@@ -135,6 +153,17 @@ def _setup(c: sqlite3.Connection, path: Path, readonly: bool) -> None:
         migrate(c, SCHEMA_VERSION)
 
 
+def rollback(c: sqlite3.Connection) -> None:
+    """Undo an open transaction without hiding why it failed. SQLite rolls back by itself on
+    some errors (SQLITE_FULL among them); a ROLLBACK after that raises "no transaction is
+    active", which used to be the only message a full disk produced."""
+    if c.in_transaction:
+        try:
+            c.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
 def schema_version(c: sqlite3.Connection) -> int:
     has = c.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone()
     if not has:
@@ -159,5 +188,5 @@ def migrate(conn: sqlite3.Connection, target: int) -> None:
             conn.execute("UPDATE schema_version SET version = ?", (number,))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
