@@ -9,6 +9,7 @@ this module removes what would reach the terminal as escape sequences or garble 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 ELLIPSIS = "…"
 
@@ -23,6 +24,16 @@ _DANGEROUS = re.compile(
     "\ud800-\udfff"  # lone surrogates (from errors="surrogateescape") cannot be encoded
     "\ufeff]"
 )
+# Default_Ignorable_Code_Point (Unicode DerivedCoreProperties) outside category Cf, which is
+# tested separately: fillers that render as blanks (U+115F, U+3164), variation selectors,
+# and the reserved ranges terminals draw as nothing. unicodedata has no such property.
+_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
+    "\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+MAX_MARKS = 3
+"""Combining marks kept after one base character: Vietnamese stacks two, a "Zalgo" serial
+stacks hundreds that spill over the lines above and below."""
 DEFAULT_MAX_LEN = 120
 """Longest string shown anywhere; a 10 000-character serial must not push the layout around."""
 
@@ -31,12 +42,38 @@ def _stand_in(match: re.Match[str]) -> str:
     return _C0.get(ord(match.group()), "\ufffd")
 
 
+def _visible(text: str) -> str:
+    """Drop what a terminal shows as nothing (format characters and the other default
+    ignorables), so a serial or SSID cannot look like another, and cap combining marks.
+    The bidi and zero-width characters matched above are already visible stand-ins."""
+    out: list[str] = []
+    marks = 0
+    for ch in text:
+        if ch.isascii():
+            marks = 0
+            out.append(ch)
+            continue
+        category = unicodedata.category(ch)
+        if category == "Cf" or _IGNORABLE.match(ch):
+            continue
+        if category[0] == "M":
+            marks += 1
+            if marks > MAX_MARKS:
+                continue
+        else:
+            marks = 0
+        out.append(ch)
+    return "".join(out)
+
+
 def safe_text(value: object, max_len: int = DEFAULT_MAX_LEN, *, ascii_only: bool = False) -> str:
     """Return ``value`` as a string that is safe to put on a terminal.
 
-    Control, bidi and zero-width characters become visible stand-ins, and strings longer than
-    ``max_len`` are cut with an ellipsis. ``None`` becomes the empty string. With
-    ``ascii_only`` (a non-UTF-8 locale) every non-ASCII character becomes ``?``.
+    Control, bidi and zero-width characters become visible stand-ins, other invisible ones
+    (Unicode format characters, default ignorables) are dropped, combining marks are capped
+    per character, and strings longer than ``max_len`` are cut with an ellipsis. ``None``
+    becomes the empty string. With ``ascii_only`` (a non-UTF-8 locale) every non-ASCII
+    character becomes ``?``.
     """
     if value is None:
         return ""
@@ -46,6 +83,8 @@ def safe_text(value: object, max_len: int = DEFAULT_MAX_LEN, *, ascii_only: bool
         # Cut before cleaning so a hostile 1 MiB string costs no more than a short one.
         text = text[: max_len - 1] + ellipsis
     text = _DANGEROUS.sub(_stand_in, text)
+    if not text.isascii():
+        text = _visible(text)
     if ascii_only:
         text = text.encode("ascii", "replace").decode("ascii")
     return text
