@@ -4,6 +4,7 @@ raised ``ArgumentTypeError`` into that line plus usage, and exit code 2)."""
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 
 
@@ -23,6 +24,8 @@ def number(
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
+        if not math.isfinite(value):  # float() takes "inf" and "nan"; no option means them
+            raise argparse.ArgumentTypeError(f"{what} must be a finite number, not {text}")
         too_low = low is not None and (value < low if low_inclusive else value <= low)
         if too_low or (high is not None and value > high) or value != value:
             bounds = f"between {low:g} and {high:g}" if low is not None and high is not None \
@@ -37,7 +40,7 @@ def number(
 
 def interval(text: str) -> float:
     """A polling interval: the charger's web server must not be asked more than once a second."""
-    value = number(what="interval", unit="s")(text)
+    value = number(high=86400, what="interval", unit="s")(text)
     if value < 1.0:
         raise argparse.ArgumentTypeError(
             f"{value:g} s is too fast: the charger's web server must not be polled more than "

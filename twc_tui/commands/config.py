@@ -98,11 +98,25 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def theme_problem(theme: str) -> str | None:
+    """Why ``theme`` cannot be used, or None. Here and not in core/config.py: the names are
+    Textual's, and core never imports Textual."""
+    from textual.theme import BUILTIN_THEMES
+
+    if theme in BUILTIN_THEMES:
+        return None
+    return f"unknown theme {theme!r} (known: {', '.join(sorted(BUILTIN_THEMES))})"
+
+
 def _check(path: Path) -> int:
     try:
         settings = load_settings(path)
     except ConfigError as error:
         print(f"twc-tui config check: {error}", file=sys.stderr)
+        return 2
+    problem = theme_problem(settings.theme)
+    if problem:
+        print(f"twc-tui config check: {path}: display.theme: {problem}", file=sys.stderr)
         return 2
     print(f"{path}: OK")
     if not settings.chargers:

@@ -206,6 +206,14 @@ def main(argv: list[str]) -> int:
         from twc_tui.commands.status import run_report
 
         return run_report(chargers, settings, json_out=False, file=sys.stdout)
+    # Only here: the report path above must not pay for importing Textual's themes.
+    from twc_tui.commands.config import theme_problem
+
+    problem = theme_problem(settings.theme)
+    if problem:
+        print(f"twc-tui: {'--theme' if args.theme else 'display.theme'}: {problem}",
+              file=sys.stderr)
+        return 2
     stop: Callable[[], None] | None = None
     demo_dir: tempfile.TemporaryDirectory[str] | None = None
     if args.demo:
@@ -228,7 +236,16 @@ def main(argv: list[str]) -> int:
             stop()
         if demo_dir is not None:
             demo_dir.cleanup()
-    return int(result or 0)
+    return exit_status(result, app.return_code)
+
+
+def exit_status(result: object, return_code: int | None) -> int:
+    """The process's exit code. Textual records a crash as ``return_code`` 1 and returns no
+    result, which ``int(result or 0)`` turned into a success; a hang-up exits with result 1."""
+    code = return_code or 0
+    if isinstance(result, int) and not isinstance(result, bool):
+        code = max(code, result)
+    return code
 
 
 def _path(text: str):  # type: ignore[no-untyped-def]

@@ -131,8 +131,16 @@ SCHEMA: dict[str, dict[str, Check]] = {
 }  # fmt: skip
 """Every table and key the file may hold (plus ``[[chargers]]``)."""
 
+def _port(value: Any) -> int:
+    # The command line's "host:80" is text by nature; in TOML a port is a number, and a
+    # quoted one is a mistake worth naming (like "5" for an interval).
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected an integer, got {_kind(value)}")
+    return check_port(value)
+
+
 CHARGER_KEYS: dict[str, Check] = {
-    "host": _string(), "port": check_port, "name": _string(),
+    "host": _string(), "port": _port, "name": _string(),
     "phase_mode": _string(PHASE_MODES), "max_current_a": _number(1, 100),
 }  # fmt: skip
 
@@ -231,6 +239,9 @@ def parse_settings(text: str, path: Path) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        # tomllib recurses once per nesting level; no setting nests more than two.
+        raise ConfigError(f"{path}: invalid TOML: values nested too deeply") from None
     values: dict[str, Any] = {}
     for table, content in data.items():
         if table == "chargers":
