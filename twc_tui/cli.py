@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "config": "twc_tui.commands.config",
     "discover": "twc_tui.commands.discover",
     "record": "twc_tui.commands.record",
+    "serve": "twc_tui.commands.serve",
     "sessions": "twc_tui.commands.sessions",
     "export": "twc_tui.commands.export",
 }

@@ -36,6 +36,8 @@ examples:
   twc-tui record --db /var/lib/twc-tui/history.db 192.168.1.50
 
 The monitor (twc-tui) can run beside it on the same database: it reads while this records.
+`twc-tui serve` is this plus HTTP: use it instead when other tools (a second monitor, Home
+Assistant, Prometheus) should read the chargers, so that each charger is polled only once.
 """
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -17,14 +16,12 @@ from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.text import safe_text
 from twc_tui.core.units import duration
 from twc_tui.engine.recorder import default_db_path
-from twc_tui.engine.session_tracker import Session, cost
+from twc_tui.engine.session_records import FIELDS, session_records
+from twc_tui.engine.session_records import iso as iso  # `export` and older callers
 from twc_tui.engine.store import Store, StoreError
 
 EXIT_USAGE = 2
 
-FIELDS = ("charger", "started", "ended", "duration_s", "charging_s", "energy_kwh", "peak_kw",
-          "max_handle_c", "alerts", "complete", "reboots", "lifetime_delta_kwh", "cost")
-"""CSV columns and JSON keys. ``complete`` is false when the monitor saw only part of it."""
 
 
 def parse_date(text: str) -> float:
@@ -34,13 +31,6 @@ def parse_date(text: str) -> float:
         return datetime.fromisoformat(text.strip()).timestamp()
     except (ValueError, OverflowError, OSError):
         raise ValueError(f"not a date: {text!r} (use 2026-11-01 or 2026-11-01T18:00)") from None
-
-
-def iso(at: float | None) -> str:
-    """Local time with its offset, to the second; empty for None."""
-    if at is None:
-        return ""
-    return datetime.fromtimestamp(at).astimezone().isoformat(timespec="seconds")
 
 
 def common_args(parser: argparse.ArgumentParser) -> None:
@@ -77,22 +67,6 @@ def open_for_reading(prog: str, args: argparse.Namespace) -> tuple[Store | None,
     return store, settings, since, 0
 
 
-def session_record(s: Session, name: str, price: float | None) -> dict[str, Any]:
-    def r(value: float | None, digits: int) -> float | None:
-        return None if value is None or not math.isfinite(value) else round(value, digits)
-
-    return {
-        "charger": name, "started": iso(s.started), "ended": iso(s.ended),
-        "duration_s": round(s.duration_s), "charging_s": round(s.charging_s),
-        "energy_kwh": r(s.energy_wh / 1000, 3), "peak_kw": r(s.peak_power_w / 1000, 2),
-        "max_handle_c": r(s.max_handle_c, 1), "alerts": " ".join(sorted(s.alerts)),
-        "complete": s.complete, "reboots": s.reboots,
-        "lifetime_delta_kwh": None if s.lifetime_delta_wh is None
-        else r(s.lifetime_delta_wh / 1000, 3),
-        "cost": r(cost(s.energy_wh, price), 2),
-    }
-
-
 def write_table(records: list[dict[str, Any]], out: TextIO, currency: str) -> None:
     if not records:
         print("no sessions recorded", file=out)
@@ -124,12 +98,13 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     common_args(parser)
     args = parser.parse_args(list(argv))
     store, settings, since, code = open_for_reading("twc-tui sessions", args)
-    rows: list[Session] = []
-    stored_names: dict[str, str] = {}
+    records: list[dict[str, Any]] = []
     if store is not None:
         try:
-            rows = store.sessions(since)
-            stored_names = store.names()
+            # The config's names win; the database remembers names given to `record` or
+            # the monitor.
+            records = session_records(store, {c.id: c.name for c in settings.chargers
+                                              if c.name}, settings.price_per_kwh, since)
         except StoreError as error:
             print(f"twc-tui sessions: {error}", file=sys.stderr)
             return EXIT_USAGE
@@ -137,10 +112,6 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
             store.close()
     elif code:
         return code
-    # The config's names win; the database remembers names given to `record` or the monitor.
-    names = {**stored_names, **{c.id: c.name for c in settings.chargers if c.name}}
-    records = [session_record(s, names.get(s.charger, s.charger), settings.price_per_kwh)
-               for s in rows]
     if args.json:
         json.dump(records, out, indent=2)
         out.write("\n")

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from twc_tui.core.cadence import MIN_INTERVAL_S, PollSettings
-from twc_tui.core.client import Timeouts
+from twc_tui.core.client import Timeouts, format_host
+from twc_tui.core.listen import parse_listen
 from twc_tui.core.models import PHASE_MODES
 from twc_tui.core.targets import ChargerConfig, check_host, check_port
 
@@ -57,6 +58,13 @@ class Settings:
     """Optional energy price, to show a cost per session."""
     currency: str = ""
     """Shown before costs, e.g. "$" or "€"."""
+    hub_listen: str | None = None
+    """``[hub] listen``: where ``serve`` listens, ``HOST:PORT``."""
+    hub_token_file: str | None = None
+    """``[hub] token_file``: a file holding the token clients must send (never the token
+    itself in the config)."""
+    hub_url: str | None = None
+    """``[hub] url``: the hub the monitor and ``status`` attach to."""
 
 
 def default_config_path() -> Path:
@@ -128,8 +136,22 @@ SCHEMA: dict[str, dict[str, Check]] = {
     },
     "history": {"enabled": _bool, "db_path": _string(), "retention_days": _number(1, 3650),
                 "price_per_kwh": _number(0, 1000), "currency": _string()},
+    "hub": {"listen": lambda v: _listen(_string()(v)), "token_file": _string(),
+            "url": lambda v: _hub_url(_string()(v))},
 }  # fmt: skip
 """Every table and key the file may hold (plus ``[[chargers]]``)."""
+
+
+def _listen(text: str) -> str:
+    host, port = parse_listen(text)
+    return format_host(host, port)
+
+
+def _hub_url(text: str) -> str:
+    if not text.startswith(("http://", "https://")):
+        raise ValueError(f"must start with http:// or https://, not {text!r}")
+    return text.rstrip("/")
+
 
 def _port(value: Any) -> int:
     # The command line's "host:80" is text by nature; in TOML a port is a number, and a
@@ -142,6 +164,7 @@ def _port(value: Any) -> int:
 CHARGER_KEYS: dict[str, Check] = {
     "host": _string(), "port": _port, "name": _string(),
     "phase_mode": _string(PHASE_MODES), "max_current_a": _number(1, 100),
+    "proxy_port": check_port,
 }  # fmt: skip
 
 EXAMPLE = """\
@@ -155,6 +178,7 @@ host = "192.168.1.50"
 # port = 80
 # phase_mode = "auto"    # auto | split (NA 240 V split-phase) | three (EU/AU three-phase)
 # max_current_a = 48     # the breaker's rating: sets the top of the current chart
+# proxy_port = 8081      # `twc-tui serve` answers as this charger on this port
 
 [polling]
 # vitals_active_s = 1    # vitals cadence while a vehicle is plugged in (at least 1)
@@ -181,6 +205,11 @@ host = "192.168.1.50"
 # retention_days = 90
 # price_per_kwh = 0.30
 # currency = "$"
+
+[hub]
+# listen = "127.0.0.1:8743"   # where `twc-tui serve` listens
+# token_file = "~/.config/twc-tui/hub-token"   # clients must send this token
+# url = "http://homeserver:8743"   # the hub the monitor and `status` attach to
 """
 
 
@@ -258,7 +287,8 @@ def parse_settings(text: str, path: Path) -> Settings:
                 raise ConfigError(f"{_where(path, text, key, table)}: unknown key "
                                   f"(known: {', '.join(SCHEMA[table])})")
             try:
-                values[key] = check(value)
+                # [hub] keys are prefixed: "url" or "listen" alone would say nothing.
+                values[f"hub_{key}" if table == "hub" else key] = check(value)
             except ValueError as error:
                 raise ConfigError(f"{_where(path, text, key, table)}: {error}") from None
     chargers = _chargers(data.get("chargers", []), path, text)

@@ -24,6 +24,8 @@ class ChargerConfig:
     """How to compute power: ``auto`` (detect), ``split`` (NA 240 V) or ``three``."""
     max_current_a: float | None = None
     """The breaker or configured maximum, which sets the top of the current chart."""
+    proxy_port: int | None = None
+    """Where ``serve`` answers as this charger (its four endpoints at the root)."""
 
     @property
     def id(self) -> str:

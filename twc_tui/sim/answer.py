@@ -12,15 +12,11 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from twc_tui.core.paths import BROKEN_PATHS, ENDPOINT_PATHS
 from twc_tui.sim import faults as sim_faults
 from twc_tui.sim import render as sim_render
 from twc_tui.sim.faults import Faults
 
-ENDPOINT_PATHS: dict[str, str] = {f"/api/1/{e}": e for e in
-                                  ("vitals", "lifetime", "wifi_status", "version")}
-BROKEN_PATHS = frozenset(f"/api/1/{p}" for p in (
-    "status", "config", "network", "power_sharing", "followers", "slaves", "devices", "group"))
-"""Paths real firmware answers with 500 (field notes §1)."""
 OVERSIZE_BYTES = 1024 * 1024 + 512 * 1024
 
 Answer = tuple[int, str | None, bytes, str | None]

@@ -1,0 +1,63 @@
+"""``/api/events``: every update as Server-Sent Events, through ``aiohttp-sse``.
+
+Each update is ``event: poll`` (``event_to_wire``) followed by one ``event: log`` per log entry
+it caused; a ``: ping`` comment goes out every ``heartbeat_s``. Each client reads from its own
+bounded subscription, so a client that falls behind loses its oldest updates, never delays
+polling, and is told ``event: resync`` (re-read ``/api/chargers``). A client that stops taking
+data is dropped after ``send_timeout_s``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from aiohttp_sse import sse_response
+
+from twc_tui.hub.views import entry_doc, event_doc
+
+if TYPE_CHECKING:
+    from twc_tui.hub.server import HubServer
+
+log = logging.getLogger("twc_tui.hub.sse")
+
+
+async def stream_events(hub: HubServer, request: web.Request) -> web.StreamResponse:
+    limits = hub.limits
+    if hub.sse_clients >= limits.max_sse_clients:
+        return web.json_response(
+            {"error": f"too many event-stream clients (at most {limits.max_sse_clients})"},
+            status=503, headers={"Retry-After": "10"})
+    names = hub.hub_id_of
+    subscription = hub.engine.subscribe(limits.sse_queue)
+    hub.subscriptions.add(subscription)
+    hub.sse_clients += 1
+    events = None
+    try:
+        async with sse_response(request, ping_interval=limits.heartbeat_s,
+                                send_timeout=limits.send_timeout_s) as events:
+            dropped = 0
+            while events.is_connected():
+                try:
+                    update = await subscription.get_within(limits.heartbeat_s)
+                except EOFError:  # the engine or the hub stopped
+                    break
+                if subscription.dropped != dropped:
+                    lost, dropped = subscription.dropped - dropped, subscription.dropped
+                    await events.send(json.dumps({"dropped": lost}), event="resync")
+                if update is None or (hub_id := names.get(update.charger)) is None:
+                    continue
+                await events.send(json.dumps(event_doc(update, hub_id)), event="poll")
+                for entry in update.entries:
+                    await events.send(json.dumps(entry_doc(entry, hub_id)), event="log")
+    except (ConnectionError, TimeoutError) as error:
+        # A client that went away or stopped reading: its connection is already closed.
+        log.info("event-stream client %s dropped: %s", request.remote,
+                 error or "it stopped reading")
+    finally:
+        hub.sse_clients -= 1
+        hub.subscriptions.discard(subscription)
+        subscription.close()
+    return events if events is not None else web.Response(status=500)
