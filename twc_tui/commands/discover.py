@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from twc_tui.core.charset import ascii_output
 from twc_tui.core.targets import check_port
 
 MAX_WITHOUT_FORCE = 1024
@@ -194,7 +195,7 @@ def main(argv: Sequence[str]) -> int:
               "range right? With power sharing only the leader is on the network.",
               file=sys.stderr)
         return 1
-    ascii_only = not (sys.stdout.encoding or "").lower().replace("-", "").startswith("utf")
+    ascii_only = ascii_output(sys.stdout)
     print(table(found, len(hosts), ascii_only))
     print()
     print(snippet(found, ascii_only))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from twc_tui.commands.sessions import common_args, iso, open_for_reading
-from twc_tui.core.text import safe_text
-from twc_tui.engine.store import StoreError
+from twc_tui.core.text import csv_cell, safe_text
+from twc_tui.engine.store import Store, StoreError
 from twc_tui.engine.store_schema import SAMPLE_METRICS
 
 EXIT_USAGE = 2
@@ -34,25 +34,42 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     common_args(parser)
     args = parser.parse_args(list(argv))
     store, _, since, code = open_for_reading("twc-tui export", args)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(SAMPLE_FIELDS if args.what == "samples" else EVENT_FIELDS)
     if store is None:
-        return code
+        if code == 0:  # nothing recorded yet: an empty export, with its header
+            csv.writer(out, lineterminator="\n").writerow(
+                SAMPLE_FIELDS if args.what == "samples" else EVENT_FIELDS)
+        return code  # an error leaves stdout empty: a header alone reads as an empty export
     try:
-        if args.what == "samples":
-            for s in store.iter_samples(since):
-                row: list[object] = [iso(s.t), s.charger, s.n]
-                for metric in SAMPLE_METRICS:
-                    row += list(s.stats.get(metric, ("", "", "")))
-                writer.writerow(row)
-        else:
-            for e in store.load_events(None, limit=-1, since=since):
-                # Read back from a database anything may have written: never raw escapes.
-                writer.writerow([iso(e.at), safe_text(e.charger, 200), safe_text(e.kind, 40),
-                                 e.level, safe_text(e.text, 1000)])
+        rows = _sample_rows(store, since) if args.what == "samples" else _event_rows(store, since)
+        # The header goes out with the first row (or alone at the end), after the first
+        # read succeeded: a database that fails at once leaves stdout empty.
+        writer = csv.writer(out, lineterminator="\n")
+        header = SAMPLE_FIELDS if args.what == "samples" else EVENT_FIELDS
+        for row in rows:
+            if header:
+                writer.writerow(header)
+                header = None
+            writer.writerow([csv_cell(cell) for cell in row])
+        if header:
+            writer.writerow(header)
     except StoreError as error:
         print(f"twc-tui export: {error}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         store.close()
     return 0
+
+
+def _sample_rows(store: Store, since: float | None) -> Iterator[list[object]]:
+    for s in store.iter_samples(since):
+        row: list[object] = [iso(s.t), s.charger, s.n]
+        for metric in SAMPLE_METRICS:
+            row += list(s.stats.get(metric, ("", "", "")))
+        yield row
+
+
+def _event_rows(store: Store, since: float | None) -> Iterator[list[object]]:
+    for e in store.load_events(None, limit=-1, since=since):
+        # Read back from a database anything may have written: never raw escapes.
+        yield [iso(e.at), safe_text(e.charger, 200), safe_text(e.kind, 40), e.level,
+               safe_text(e.text, 1000)]

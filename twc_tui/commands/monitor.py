@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import locale
 import os
 import sys
 import tempfile
@@ -14,6 +13,7 @@ from collections.abc import Callable
 
 from twc_tui import __version__
 from twc_tui.commands.args import interval, number, timeout
+from twc_tui.core.charset import ascii_output
 from twc_tui.core.config import ConfigError, Settings, default_config_path, load_settings
 from twc_tui.core.targets import ChargerConfig, resolve_chargers
 
@@ -120,9 +120,7 @@ def _apply_flags(settings: Settings, args: argparse.Namespace) -> Settings:
         changes["time_range"] = args.range
     if args.theme:
         changes["theme"] = args.theme
-    if args.ascii:
-        changes["ascii"] = True
-    elif not _utf8_terminal():
+    if ascii_output(forced=bool(args.ascii)):
         changes["ascii"] = True
     if args.no_mouse:
         changes["mouse"] = False
@@ -131,17 +129,6 @@ def _apply_flags(settings: Settings, args: argparse.Namespace) -> Settings:
     if args.no_history:
         changes["history"] = False
     return dataclasses.replace(settings, **changes)
-
-
-def _utf8_terminal() -> bool:
-    # In the C/POSIX locale Python switches itself to UTF-8 (PEP 538 and 540), so the
-    # stream's encoding says nothing about the terminal. UTF-8 mode nobody asked for means
-    # the locale was C or POSIX (or one not installed, which falls back to C).
-    asked = os.environ.get("PYTHONUTF8") or "utf8" in getattr(sys, "_xoptions", {})
-    if sys.flags.utf8_mode and not asked:
-        return False
-    encoding = (getattr(sys.stdout, "encoding", None) or locale.getpreferredencoding(False))
-    return encoding.lower().replace("-", "") in ("utf8", "utf8sig")
 
 
 def start_demo(speed: float = DEMO_SPEED) -> tuple[list[ChargerConfig], Callable[[], None]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from twc_tui.core.config import ConfigError, Settings, load_settings
-from twc_tui.core.text import safe_text
+from twc_tui.core.text import csv_cell, safe_text
 from twc_tui.core.units import duration
 from twc_tui.engine.recorder import default_db_path
 from twc_tui.engine.session_records import FIELDS, session_records
@@ -60,7 +60,10 @@ def open_for_reading(prog: str, args: argparse.Namespace) -> tuple[Store | None,
             "" if args.db else " yet (run the monitor or `twc-tui record`)"), file=sys.stderr)
         return None, settings, since, EXIT_USAGE if args.db else 0
     try:
-        store = Store.open(db, readonly=not os.access(db.parent, os.W_OK))
+        # Reading never needs to write: a database we may not change is opened read-only
+        # (the store falls back to immutable=1 when even the lock file cannot be made).
+        writable = os.access(db.parent, os.W_OK) and os.access(db, os.W_OK)
+        store = Store.open(db, readonly=not writable)
     except StoreError as error:
         print(f"{prog}: {error}", file=sys.stderr)
         return None, settings, since, EXIT_USAGE
@@ -118,7 +121,7 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     elif args.csv:
         writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows({k: csv_cell(v) for k, v in rec.items()} for rec in records)
     else:
         write_table(records, out, settings.currency)
     return 0

@@ -185,7 +185,11 @@ class _View:
         title = self.Text(self.net(report.charger.label, 40), style="bold")
         if report.charger.name:
             title.append(f"  {report.charger.id}", style="dim")
+        from rich import box
+
+        # Rich picks ASCII borders from the stream's encoding, which is "utf-8" under LANG=C.
         return Panel(grid, title=title, title_align="left",
+                     box=box.ASCII if self.ascii_only else box.ROUNDED,
                      subtitle=self.Text(f"{verdict} (exit {code})", style=style),
                      subtitle_align="right", border_style=style)
 
@@ -289,7 +293,9 @@ class _View:
 
 def render_reports(reports: Sequence[ChargerReport], settings: Settings, console: Console) -> None:
     """One panel per charger, then a one-line summary that explains the exit code."""
-    ascii_only = not console.encoding.lower().replace("-", "").startswith("utf")
+    from twc_tui.core.charset import ascii_output
+
+    ascii_only = ascii_output(console.file, forced=settings.ascii)
     view = _View(settings, ascii_only)
     for report in reports:
         console.print(view.panel(report))

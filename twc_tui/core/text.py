@@ -88,3 +88,15 @@ def safe_text(value: object, max_len: int = DEFAULT_MAX_LEN, *, ascii_only: bool
     if ascii_only:
         text = text.encode("ascii", "replace").decode("ascii")
     return text
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection")."""
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: a string starting like a formula gets a
+    leading ``'``, as OWASP recommends. Numbers pass as they are (``-3.2`` is a reading)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

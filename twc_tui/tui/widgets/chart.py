@@ -137,12 +137,14 @@ class TimeChart(PlotextPlot):
         plt.clear_figure()
         spec = self.spec
         span = RANGE_SECONDS[self.range]
-        plt.title(f"{spec.title} · last {RANGE_LABELS[self.range]}")
+        dot = "-" if self.ascii_only else "·"
+        plt.title(f"{spec.title} {dot} last {RANGE_LABELS[self.range]}")
         width = max(10, self.size.width - 12)
         now = self.now
         lo, hi = spec.y_min, spec.y_max
         lo2, hi2 = spec.y2_min, spec.y2_max
-        marker = "dot" if self.ascii_only else "braille"
+        # plotext's "dot" is U+2022; any single character is a marker of its own.
+        marker = "*" if self.ascii_only else "braille"
         xs = [-span + (i + 0.5) * span / width for i in range(width)]
         plotted = False
         for series in spec.series:
