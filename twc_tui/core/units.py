@@ -10,6 +10,7 @@ import math
 import time
 
 MISSING = "—"
+MAX_DAYS = 9999
 
 
 def _ok(value: float | None) -> bool:
@@ -61,6 +62,9 @@ def duration(seconds: float | None) -> str:
         return MISSING
     assert seconds is not None
     seconds = int(max(0, seconds))
+    if seconds >= MAX_DAYS * 86400:
+        # A confused charger's count of centuries must not push the title off the screen.
+        return f">{MAX_DAYS}d"
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
