@@ -19,6 +19,7 @@ from twc_tui.core.cadence import MIN_INTERVAL_S, PollSettings
 from twc_tui.core.client import Timeouts, format_host
 from twc_tui.core.listen import parse_listen
 from twc_tui.core.models import PHASE_MODES
+from twc_tui.core.mqtt_settings import MQTT_KEYS, MqttSettings, mqtt_settings
 from twc_tui.core.targets import ChargerConfig, check_host, check_port
 
 APP_NAME = "twc-tui"
@@ -65,6 +66,8 @@ class Settings:
     itself in the config)."""
     hub_url: str | None = None
     """``[hub] url``: the hub the monitor and ``status`` attach to."""
+    mqtt: MqttSettings | None = None
+    """``[mqtt]``: the broker ``serve`` publishes to; None: no MQTT."""
 
 
 def default_config_path() -> Path:
@@ -138,6 +141,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
                 "price_per_kwh": _number(0, 1000), "currency": _string()},
     "hub": {"listen": lambda v: _listen(_string()(v)), "token_file": _string(),
             "url": lambda v: _hub_url(_string()(v))},
+    "mqtt": MQTT_KEYS,
 }  # fmt: skip
 """Every table and key the file may hold (plus ``[[chargers]]``)."""
 
@@ -210,6 +214,13 @@ host = "192.168.1.50"
 # listen = "127.0.0.1:8743"   # where `twc-tui serve` listens
 # token_file = "~/.config/twc-tui/hub-token"   # clients must send this token
 # url = "http://homeserver:8743"   # the hub the monitor and `status` attach to
+
+# [mqtt]                 # `twc-tui serve` publishes here, with Home Assistant discovery
+# url = "mqtt://192.168.1.10:1883"     # mqtts:// for TLS
+# username = "twc"
+# password_file = "~/.config/twc-tui/mqtt-password"   # or TWC_MQTT_PASSWORD; never here
+# base_topic = "twc"
+# discovery_prefix = "homeassistant"
 """
 
 
@@ -299,6 +310,11 @@ def parse_settings(text: str, path: Path) -> Settings:
         raise ConfigError(f"{path}: polling: {error}") from None
     if "enabled" in values:
         values["history"] = values.pop("enabled")
+    if "mqtt" in data:
+        try:
+            values["mqtt"] = mqtt_settings({k: values.pop(k) for k in MQTT_KEYS if k in values})
+        except ValueError as error:
+            raise ConfigError(f"{_where(path, text, '', 'mqtt')}: {error}") from None
     timeouts = Timeouts(connect=values.pop("connect_timeout_s", 5.0),
                         read=values.pop("read_timeout_s", 15.0))
     return Settings(chargers=chargers, poll=poll, timeouts=timeouts, **values)

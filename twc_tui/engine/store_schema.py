@@ -53,6 +53,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE chargers ADD COLUMN name TEXT;
     """,
+    # 4: the hub's energy-delivered counter (only goes up, across restarts), and the MQTT
+    # discovery topics it published (to clear those of chargers removed from the config).
+    """
+    CREATE TABLE energy_counter (
+        charger TEXT PRIMARY KEY, total_wh REAL NOT NULL, session_wh REAL, at REAL NOT NULL);
+    CREATE TABLE mqtt_discovery (
+        topic TEXT PRIMARY KEY, charger TEXT NOT NULL, at REAL NOT NULL);
+    """,
 )
 """Schema version N is reached by running MIGRATIONS[:N] in order. Never edit a released one."""
 
