@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from twc_tui.core.alert_config import Alerting, parse_alerting
 from twc_tui.core.cadence import MIN_INTERVAL_S, PollSettings
 from twc_tui.core.client import Timeouts, format_host
 from twc_tui.core.listen import parse_listen
 from twc_tui.core.models import PHASE_MODES
 from twc_tui.core.mqtt_settings import MQTT_KEYS, MqttSettings, mqtt_settings
+from twc_tui.core.table_checks import Checks
 from twc_tui.core.targets import ChargerConfig, check_host, check_port
 
 APP_NAME = "twc-tui"
@@ -68,6 +70,11 @@ class Settings:
     """``[hub] url``: the hub the monitor and ``status`` attach to."""
     mqtt: MqttSettings | None = None
     """``[mqtt]``: the broker ``serve`` publishes to; None: no MQTT."""
+    alerting: Alerting = field(default_factory=Alerting)
+    """``[[alerts]]`` rules in force (defaults included), ``[[notify]]`` sinks and
+    ``[[tariffs]]`` zones."""
+    bell: bool = False
+    """``[display] bell``: ring the terminal bell when an alert fires in the monitor."""
 
 
 def default_config_path() -> Path:
@@ -130,7 +137,7 @@ _interval = _number(MIN_INTERVAL_S, 86400)
 
 SCHEMA: dict[str, dict[str, Check]] = {
     "display": {"theme": _string(), "time_range": _string(TIME_RANGES), "ascii": _bool,
-                "mouse": _bool},
+                "mouse": _bool, "bell": _bool},
     "thresholds": {"handle_warn_c": _number(0, 250), "pcba_warn_c": _number(0, 250)},
     "polling": {
         "vitals_active_s": _interval, "vitals_idle_s": _interval, "wifi_s": _interval,
@@ -238,11 +245,15 @@ def _line_of(text: str, key: str, table: str | None, index: int = 0) -> int | No
             if key == "" and current == table and seen == index:
                 return number
             continue
-        if current == table and (table != "chargers" or seen == index) and re.match(
+        if current == table and (table not in INDEXED or seen == index) and re.match(
             rf"^[\"']?{re.escape(key)}[\"']?\s*=", stripped
         ):
             return number
     return None
+
+
+INDEXED = ("chargers", "alerts", "notify", "tariffs")
+"""The ``[[...]]`` tables: errors name the entry, e.g. ``alerts[2].cooldown``."""
 
 
 def _where(path: Path, text: str, key: str, table: str | None = None, index: int = 0) -> str:
@@ -253,8 +264,8 @@ def _where(path: Path, text: str, key: str, table: str | None = None, index: int
     else:
         line = None
     dotted = f"{table}.{key}" if table and key else (table or key)
-    if table == "chargers":
-        dotted = f"chargers[{index + 1}].{key}" if key else f"chargers[{index + 1}]"
+    if table in INDEXED:
+        dotted = f"{table}[{index + 1}].{key}" if key else f"{table}[{index + 1}]"
     return f"{path}" + (f":{line}" if line else "") + f": {dotted}"
 
 
@@ -284,10 +295,10 @@ def parse_settings(text: str, path: Path) -> Settings:
         raise ConfigError(f"{path}: invalid TOML: values nested too deeply") from None
     values: dict[str, Any] = {}
     for table, content in data.items():
-        if table == "chargers":
+        if table in INDEXED:
             continue
         if table not in SCHEMA:
-            known = ", ".join(["chargers", *SCHEMA])
+            known = ", ".join([*INDEXED, *SCHEMA])
             raise ConfigError(f"{_where(path, text, '', table)}: unknown table [{table}] "
                               f"(known: {known})")
         if not isinstance(content, Mapping):
@@ -315,6 +326,12 @@ def parse_settings(text: str, path: Path) -> Settings:
             values["mqtt"] = mqtt_settings({k: values.pop(k) for k in MQTT_KEYS if k in values})
         except ValueError as error:
             raise ConfigError(f"{_where(path, text, '', 'mqtt')}: {error}") from None
+    try:
+        values["alerting"] = parse_alerting(
+            data, lambda key, table, index: _where(path, text, key, table, index),
+            Checks(number=_number, string=_string, boolean=_bool))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     timeouts = Timeouts(connect=values.pop("connect_timeout_s", 5.0),
                         read=values.pop("read_timeout_s", 15.0))
     return Settings(chargers=chargers, poll=poll, timeouts=timeouts, **values)

@@ -29,6 +29,7 @@ from twc_tui.core.client import ChargerClient, make_http_client
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import Settings
 from twc_tui.core.targets import ChargerConfig
+from twc_tui.engine.alerts import start_alerts, stop_alerts
 from twc_tui.engine.charger_state import ChargerState, LogEntry
 from twc_tui.engine.poller import ChargerPoller, PollEvent
 from twc_tui.engine.recorder import Recorder
@@ -176,10 +177,12 @@ class Engine:
             self.pollers[charger.id] = poller
             self._tasks.append(asyncio.create_task(poller.run(), name=f"poll {charger.id}"))
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="engine ticks"))
+        self.alerts = start_alerts(self, self.settings.alerting)
 
     async def stop(self) -> str | None:
         """Stop polling, flush and close the history. Returns a sentence on what could not
         be written (None when everything was kept)."""
+        self.alerts = await stop_alerts(getattr(self, "alerts", None))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

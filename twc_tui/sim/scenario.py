@@ -23,16 +23,15 @@ from twc_tui.sim.script import (
     PHASE_STATES,
     RAMP_S,
     REBOOT_HANDSHAKE_S,
-    RISE_C,
     SCRIPTS,
     TAU_COOL,
-    TAU_DERATED,
     TAU_RISE,
     UNPLUG_S,
     Script,
     Segment,
     Session,
     build_segments,
+    steady_rise_c,
 )
 
 __all__ = ["SCRIPTS", "Scenario", "Segment", "Truth"]
@@ -140,17 +139,17 @@ class Scenario:
         return amp_s * self.profile.watts_per_amp / 3600.0
 
     def _temp_charging(self, s: Session, u: float) -> float:
-        """Handle temperature u seconds after the contactor closed (u within the charge)."""
+        """Handle temperature u seconds after the contactor closed (u within the charge).
+
+        First order: dT/dt = (ambient + k·I² − T) / τ, one τ throughout. At the derate the
+        current halves, so the steady state drops to a quarter of the rise."""
         amb = self.profile.ambient_c
+        rise = steady_rise_c(s, amb)
         d = s.derate_after_s
-        if d is None:
-            return amb + RISE_C * s.current_frac**2 * (1 - math.exp(-u / TAU_RISE))
-        if u < d:
-            return amb + (DERATE_C - amb) * (1 - math.exp(-u / TAU_RISE)) / (
-                1 - math.exp(-d / TAU_RISE)
-            )
-        low = amb + RISE_C * 0.25
-        return low + (DERATE_C - low) * math.exp(-(u - d) / TAU_DERATED)
+        if d is None or u < d:
+            return amb + rise * (1 - math.exp(-u / TAU_RISE))
+        low = amb + rise / 4
+        return low + (DERATE_C - low) * math.exp(-(u - d) / TAU_RISE)
 
     def _handle_c(self, s: Session, base: float, x: float) -> float:
         u = x - (base + s.charge_start)

@@ -27,10 +27,10 @@ BOOT_REASONS_S = 120.0
 DERATE_C = 65.0
 CLEAR_C = 60.0
 TAU_RISE = 900.0
-TAU_DERATED = 1200.0
-TAU_COOL = 900.0
+"""The handle's thermal time constant: one mass, so the same heating, derated or cooling."""
+TAU_COOL = TAU_RISE
 RISE_C = 35.0
-"""Handle temperature rise at full current when no derate is scripted."""
+"""Steady-state handle rise at the profile's full current when no derate is scripted."""
 
 PHASE_STATES: dict[str, int] = {
     "idle": 1, "handshake": 7, "connected": 4, "waiting": 9, "charging": 11,
@@ -114,9 +114,19 @@ SCRIPTS: dict[str, Script] = {
 about 23 minutes later); "plugin" starts 30 s before the evening plug-in."""
 
 
-def _clear_after(ambient: float) -> float:
-    low = ambient + RISE_C * 0.25
-    return TAU_DERATED * math.log((DERATE_C - low) / (CLEAR_C - low))
+def steady_rise_c(s: Session, ambient: float) -> float:
+    """Steady-state handle rise above ambient at the session's current (∝ I²). A scripted
+    derate sets it: the rise that, with time constant TAU_RISE, reaches 65 °C after
+    ``derate_after_s`` (a hot garage, a worn contact)."""
+    if s.derate_after_s is None:
+        return RISE_C * s.current_frac**2
+    return (DERATE_C - ambient) / (1 - math.exp(-s.derate_after_s / TAU_RISE))
+
+
+def _clear_after(s: Session, ambient: float) -> float:
+    """Derate to the alert clearing: half the current is a quarter of the heating."""
+    low = ambient + steady_rise_c(s, ambient) / 4
+    return TAU_RISE * math.log((DERATE_C - low) / (CLEAR_C - low))
 
 
 def build_segments(script: Script, ambient_c: float) -> list[Segment]:
@@ -137,7 +147,7 @@ def build_segments(script: Script, ambient_c: float) -> list[Segment]:
             add(s.charge_start, s.charge_end, "charging")
         else:
             derate = s.charge_start + s.derate_after_s
-            clear = min(derate + _clear_after(ambient_c), s.charge_end)
+            clear = min(derate + _clear_after(s, ambient_c), s.charge_end)
             add(s.charge_start, derate, "charging")
             add(derate, clear, "derate")
             add(clear, s.charge_end, "derated")
