@@ -16,6 +16,7 @@ from twc_tui.commands.args import interval, number, timeout
 from twc_tui.core.charset import ascii_output
 from twc_tui.core.config import ConfigError, Settings, default_config_path, load_settings
 from twc_tui.core.targets import ChargerConfig, resolve_chargers
+from twc_tui.hub.attach import choose_hub
 
 DEMO_SPEED = 20.0
 """Simulated seconds per real second in the demo: a plug-in, a charge and a derate within
@@ -88,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep nothing on disk: no history database")
     parser.add_argument("--no-mouse", action="store_true",
                         help="leave the mouse to the terminal, so text can be selected")
+    parser.add_argument("--hub", metavar="URL",
+                        help="read a hub (twc-tui serve) instead of polling; a hub on this "
+                             "machine that polls the chargers is used by itself")
+    parser.add_argument("--direct", action="store_true",
+                        help="poll the chargers even when a hub on this machine polls them")
+    parser.add_argument("--token-file", metavar="PATH",
+                        help="the hub's token (default: $TWC_HUB_TOKEN, else [hub] token_file)")
     # Benchmarks only (bench/run.py): simulated seconds per real second for the app's clock,
     # so 24 hours of polling fit in minutes. Intervals and the 1 s floor are simulated seconds.
     parser.add_argument("--time-scale", type=time_scale, default=None, help=argparse.SUPPRESS)
@@ -179,10 +187,13 @@ def main(argv: list[str]) -> int:
         settings = load_settings(None if args.config is None else _path(args.config))
         settings = _apply_flags(settings, args)
         chargers = [] if args.demo else resolve_chargers(settings, args.hosts, args.phase_mode)
+        hub = None if args.demo else choose_hub(
+            settings, chargers, hub=args.hub, direct=args.direct,
+            hosts_given=bool(args.hosts), token_file=args.token_file)
     except (ConfigError, ValueError) as error:
         print(f"twc-tui: {error}", file=sys.stderr)
         return 2
-    if not args.demo and not chargers:
+    if hub is None and not args.demo and not chargers:
         print(NO_HOSTS, file=sys.stderr)
         return 2
     if not sys.stdout.isatty() or os.environ.get("TERM") == "dumb":
@@ -190,6 +201,10 @@ def main(argv: list[str]) -> int:
             print("twc-tui: --demo needs a terminal; try `twc-tui status` for a one-shot report",
                   file=sys.stderr)
             return 2
+        if hub is not None:
+            from twc_tui.commands.status import run_hub_report
+
+            return run_hub_report(hub, settings, chargers)
         from twc_tui.commands.status import run_report
 
         return run_report(chargers, settings, json_out=False, file=sys.stdout)
@@ -215,7 +230,14 @@ def main(argv: list[str]) -> int:
     from twc_tui.core.clock import REAL_CLOCK, ScaledClock
 
     clock = REAL_CLOCK if args.time_scale is None else ScaledClock(args.time_scale)
-    app = TwcApp(chargers, settings, config_path=config_path, clock=clock)
+    engine = None
+    if hub is not None:
+        from twc_tui.commands.monitor_hub import open_remote
+
+        engine, code = open_remote(hub, settings, clock, can_poll=bool(chargers))
+        if code:
+            return code
+    app = TwcApp(chargers, settings, config_path=config_path, clock=clock, engine=engine)
     try:
         result = app.run(mouse=settings.mouse)
     finally:

@@ -20,6 +20,7 @@ from twc_tui.commands.args import timeout
 from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.models import PHASE_MODES, Vitals, WifiStatus
 from twc_tui.core.report import (
+    EXIT_UNREACHABLE,
     EXIT_USAGE,
     ChargerReport,
     document,
@@ -27,6 +28,7 @@ from twc_tui.core.report import (
     poll_chargers,
 )
 from twc_tui.core.targets import ChargerConfig, resolve_chargers
+from twc_tui.hub.attach import HubChoice, choose_hub
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -47,6 +49,7 @@ examples:
   twc-tui status                                the chargers in the config file
   twc-tui status --json 192.168.1.50 | jq '.chargers[0].power_w'
   twc-tui status -q 192.168.1.50 || echo "charger needs a look"
+  twc-tui status --hub http://homeserver:8743   from a hub's cache (twc-tui serve)
 """
 
 NO_HOSTS = """\
@@ -73,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="connect timeout (default: the config's, 5 s); reads wait 3x as long")
     parser.add_argument("--phase-mode", choices=PHASE_MODES,
                         help="how to compute power for every charger (default: per charger, auto)")
+    parser.add_argument("--hub", metavar="URL",
+                        help="report from a hub (twc-tui serve) instead of asking the chargers")
+    parser.add_argument("--direct", action="store_true",
+                        help="ask the chargers even when a hub on this machine polls them")
+    parser.add_argument("--token-file", metavar="PATH",
+                        help="the hub's token (default: $TWC_HUB_TOKEN, else [hub] token_file)")
     return parser
 
 
@@ -82,9 +91,14 @@ def main(argv: Sequence[str]) -> int:
     try:
         settings = load_settings(path)
         chargers = resolve_chargers(settings, args.hosts, args.phase_mode)
+        hub = choose_hub(settings, chargers, hub=args.hub, direct=args.direct,
+                         hosts_given=bool(args.hosts), token_file=args.token_file)
     except (ConfigError, ValueError) as error:
         print(f"twc-tui status: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if hub is not None:
+        return run_hub_report(hub, settings, chargers, json_out=args.json, quiet=args.quiet,
+                              phase_mode=args.phase_mode)
     if not chargers:
         from twc_tui.core.config import default_config_path
 
@@ -109,15 +123,39 @@ def run_report(
 
     Also what plain ``twc-tui HOST`` runs when stdout is not a terminal or TERM is dumb.
     """
-    out = sys.stdout if file is None else file
     reports = asyncio.run(poll_chargers(chargers, settings.timeouts))
+    return print_reports(reports, settings, json_out=json_out, file=file)
+
+
+def run_hub_report(hub: HubChoice, settings: Settings, chargers: Sequence[ChargerConfig] = (),
+                   *, json_out: bool = False, quiet: bool = False, file: TextIO | None = None,
+                   phase_mode: str | None = None) -> int:
+    """The same report from a hub's cache; exit code 3 when the hub cannot be read."""
+    from twc_tui.commands.status_hub import hub_note, read_hub
+
+    reports = read_hub(hub, settings, chargers, phase_mode)
+    if reports is None:
+        return EXIT_UNREACHABLE
+    if quiet:
+        return exit_code(reports)
+    return print_reports(reports, settings, json_out=json_out, file=file, note=hub_note(hub))
+
+
+def print_reports(reports: Sequence[ChargerReport], settings: Settings, *,
+                  json_out: bool = False, file: TextIO | None = None, note: str = "") -> int:
+    """Print the report (or JSON) to ``file`` and return the exit code. ``note`` heads the
+    human report only: the JSON document is the same whoever asked the chargers."""
+    out = sys.stdout if file is None else file
     if json_out:
         # ensure_ascii: the output is pure ASCII, so no C1 control or bidi override from a
         # charger can reach a terminal even when someone cats the JSON.
         json.dump(document(reports), out, indent=2, ensure_ascii=True, allow_nan=False)
         out.write("\n")
     else:
-        render_reports(reports, settings, make_console(out))
+        console = make_console(out)
+        if note:
+            console.print(note, style="dim")
+        render_reports(reports, settings, console)
     out.flush()
     return exit_code(reports)
 

@@ -133,6 +133,8 @@ def state_from_wire(data: Mapping[str, Any], state: ChargerState) -> None:
                             "wifi_status": "wifi", "version": "version"}[endpoint], parsed)
             state.raw[endpoint] = payload
             state.updated[endpoint] = at
+            if endpoint == "vitals":  # what the next reading's changes are judged against
+                state.known_vitals = parsed  # type: ignore[assignment]
     failures = data.get("failures")
     state.failures = failures if isinstance(failures, int) and failures >= 0 else 0
     state.offline = data.get("offline") is True

@@ -13,8 +13,10 @@ from textual.screen import Screen
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import Settings, default_config_path
 from twc_tui.core.targets import ChargerConfig
+from twc_tui.engine.charger_state import ChargerState
 from twc_tui.engine.engine import Engine, Update
 from twc_tui.engine.poller import PollEvent
+from twc_tui.hub.remote import RemoteEngine
 from twc_tui.tui.hangup import HangupGuard
 from twc_tui.tui.palette import palette_commands
 from twc_tui.tui.screens.detail import DetailScreen
@@ -58,7 +60,7 @@ class TwcApp(App[int]):
         live: bool = True,
         clock: Clock = REAL_CLOCK,
         config_path: str = "",
-        engine: Engine | None = None,
+        engine: Engine | RemoteEngine | None = None,
     ) -> None:
         # NO_COLOR: Textual alone only greys the colours; ANSI mode lets its no-colour filter
         # drop them, leaving bold and reverse to carry the badges.
@@ -79,6 +81,9 @@ class TwcApp(App[int]):
         )
         self.animation_level = "none"
         self.engine.listen(self._updated)
+        if isinstance(self.engine, RemoteEngine):
+            self.title = f"twc-tui {self.via}"
+            self.engine.watch(self._hub_changed)
 
     # -- lifecycle -----------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -91,6 +96,8 @@ class TwcApp(App[int]):
         if not self.live:
             return
         await self.engine.start()
+        if isinstance(self.engine, RemoteEngine) and self.engine.notice:
+            self.notify(self.engine.notice, timeout=8, markup=False)
         if self.engine.history and self.engine.recorder is None and self.engine.store is None:
             self.notify(self.engine.history_note, severity="warning", timeout=15, markup=False)
         self.set_interval(5.0, self._tick_ages)
@@ -108,6 +115,26 @@ class TwcApp(App[int]):
     def now(self) -> float:
         """Wall-clock time, from the injectable clock (fixed in snapshot tests)."""
         return self.clock.time()
+
+    @property
+    def via(self) -> str:
+        """Where the data comes from when not from this process's pollers, e.g. "via hub
+        127.0.0.1:8743"; empty when polling directly."""
+        return f"via hub {self.engine.where}" if isinstance(self.engine, RemoteEngine) else ""
+
+    def link_line(self, state: ChargerState | None = None) -> str | None:
+        """A line on the hub being unreachable, with the age of what is shown; else None."""
+        if not isinstance(self.engine, RemoteEngine):
+            return None
+        return self.engine.link_line(self.now(), state)
+
+    def _hub_changed(self) -> None:
+        """The hub went away or came back, or much was read from it at once."""
+        # In the title: the detail screen's header shows no subtitle.
+        lost = isinstance(self.engine, RemoteEngine) and self.engine.link_error is not None
+        self.title = f"twc-tui {self.via}" + (" · HUB UNREACHABLE" if lost else "")
+        if not self.paused:
+            self._redraw(None)
 
     # -- data ----------------------------------------------------------------------------
     def apply_event(self, event: PollEvent) -> None:
@@ -186,8 +213,9 @@ class TwcApp(App[int]):
         names = {c.id: c.label for c in self.chargers}
         recorder = self.engine.recorder
         live = recorder.open_sessions if recorder is not None else None
+        source = self.engine.sessions if isinstance(self.engine, RemoteEngine) else None
         self.push_screen(SessionsScreen(self.engine.store, self.settings, names, live=live,
-                                        now=self.clock.time))
+                                        now=self.clock.time, source=source))
 
     def action_select_charger(self, index: int) -> None:
         """Show charger ``index`` (0-based)."""

@@ -151,8 +151,13 @@ class DetailScreen(Screen[None]):
         held = {"never": "no data yet", "now": "data is current"}.get(
             age, f"data {age.removesuffix(' ago')} old")
         where = f"{state.charger} · {self.index + 1} of {len(self.app.states)}"
+        if self.app.via:
+            where = f"{self.app.via} · {where}"
         line2: Content
-        if state.health == "offline":
+        link = self.app.link_line(state)
+        if link is not None:  # what the hub last said is all we know of the charger
+            line2 = Content.styled(link, "bold $text-error")
+        elif state.health == "offline":
             line2 = Content.assemble(
                 (f"OFFLINE since {units.clock(state.offline_since, False)}", "bold $text-error"),
                 (f" ({held}): ", "$text-muted"),

@@ -7,8 +7,9 @@ from the user and the network, so every cell is a ``rich.text.Text``, never mark
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -37,6 +38,9 @@ COLUMNS: tuple[tuple[str, str, Callable[[Session], Any]], ...] = (
     ("notes", "Notes", lambda s: (s.complete, sorted(s.alerts))),
 )
 """Column key, title, and the sort key taken from the session."""
+
+SessionSource = Callable[[], Awaitable[tuple[list[Session], str | None]]]
+"""Where the sessions come from: the rows, or none and one line on why."""
 
 PERIODS = ("day", "week", "month")
 CHART_DAYS = 31
@@ -95,6 +99,7 @@ class SessionsScreen(Screen[None]):
         names: dict[str, str] | None = None,
         live: Callable[[], list[Session]] | None = None,
         now: Callable[[], float] = time.time,
+        source: SessionSource | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -105,6 +110,8 @@ class SessionsScreen(Screen[None]):
         self.live = live
         """Sessions in progress from the recorder's memory (newer than the store)."""
         self.now = now
+        self.source: SessionSource = source or self._from_store
+        """The store by default; a hub's ``/api/sessions`` when attached to one."""
         self.sessions: list[Session] = []
         self.sort_key = "started"
         self.reverse = True
@@ -129,11 +136,18 @@ class SessionsScreen(Screen[None]):
 
     # -- data ----------------------------------------------------------------------------
     def action_reload(self) -> None:
-        """Read the sessions again, in a thread: the UI never waits on the disk."""
-        self.run_worker(self._load, thread=True, exclusive=True, exit_on_error=False,
+        """Read the sessions again; the UI never waits on the disk or the network."""
+        self.run_worker(self._load, exclusive=True, exit_on_error=False,
                         group="sessions-load")
 
-    def _load(self) -> None:
+    async def _load(self) -> None:
+        rows, error = await self.source()
+        self._loaded(rows, error)
+
+    async def _from_store(self) -> tuple[list[Session], str | None]:
+        return await asyncio.to_thread(self._read_store)
+
+    def _read_store(self) -> tuple[list[Session], str | None]:
         rows: list[Session] = []
         error: str | None = None
         if self.store is None:
@@ -148,7 +162,7 @@ class SessionsScreen(Screen[None]):
                     reader.close()
             except StoreError as failure:
                 error = str(failure)
-        self.app.call_from_thread(self._loaded, rows, error)
+        return rows, error
 
     def _loaded(self, rows: list[Session], error: str | None) -> None:
         self.error = error
