@@ -1,100 +1,22 @@
 """A hub over real loopback sockets for the client tests: simulated chargers, a real Engine
-polling them, and the hub's HTTP server in front of it.
-
-The real ``HubServer`` is used when it exists; until it lands, a minimal aiohttp stand-in
-serves the same contract (``wire.*`` output of the same Engine).
-"""
+polling them, and the hub's real HTTP server (``HubServer``) in front of it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Callable, Sequence
 
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import Settings
 from twc_tui.core.targets import ChargerConfig
 from twc_tui.engine.engine import Engine
-from twc_tui.hub import wire
+from twc_tui.hub.server import HubServer
 from twc_tui.sim.charger import SimulatedCharger
 
-try:
-    from twc_tui.hub.server import HubServer  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - until the server lands
-    HubServer = None
 
-
-class _StandIn:
-    """The hub's client-facing endpoints, from ``wire``, on aiohttp."""
-
-    def __init__(self, engine: Engine, settings: Settings, listen: tuple[str, int]) -> None:
-        self.engine, self.listen = engine, listen
-        self.url = ""
-        self._runner = None
-        self._streams: set[asyncio.Task[None]] = set()
-
-    def _ids(self) -> dict[str, str]:
-        return {c.id.replace(".", "-").replace(":", "-"): c.id for c in self.engine.chargers}
-
-    async def start(self) -> None:
-        from aiohttp import web
-
-        ids = self._ids()
-        host_of = {c.id: c.id for c in self.engine.chargers}
-        engine = self.engine
-
-        def doc(hub_id: str, full: bool) -> dict:
-            d = wire.state_to_wire(engine.states[ids[hub_id]], engine.clock.time(),
-                                   host=host_of[ids[hub_id]], log_tail=200 if full else 0)
-            d["id"] = hub_id
-            return d
-
-        async def chargers(request: web.Request) -> web.Response:
-            full = request.query.get("full") == "1"
-            return web.json_response({"chargers": [doc(i, full) for i in ids]})
-
-        async def history(request: web.Request) -> web.Response:
-            state = engine.states[ids[request.match_info["id"]]]
-            return web.json_response(wire.history_to_wire(
-                state.history, request.query.get("range", "5m"), engine.clock.time()))
-
-        async def sessions(request: web.Request) -> web.Response:
-            return web.json_response({"sessions": []})
-
-        async def events(request: web.Request) -> web.StreamResponse:
-            response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-            with engine.subscribe(64) as sub:
-                await response.prepare(request)
-                back = {v: k for k, v in ids.items()}
-                while True:
-                    update = await sub.get_within(15)
-                    if update is None:
-                        await response.write(b"event: ping\ndata: {}\n\n")
-                        continue
-                    data = wire.event_to_wire(update.event)
-                    data["charger"] = back[update.charger]
-                    await response.write(f"event: poll\ndata: {json.dumps(data)}\n\n".encode())
-
-        app = web.Application()
-        app.add_routes([web.get("/api/chargers", chargers), web.get("/api/events", events),
-                        web.get("/c/{id}/history", history), web.get("/api/sessions", sessions)])
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, *self.listen, reuse_address=True)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-
-def make_server(engine: Engine, settings: Settings, port: int = 0):  # type: ignore[no-untyped-def]
-    if HubServer is not None:
-        return HubServer(engine, settings, listen=("127.0.0.1", port))
-    return _StandIn(engine, settings, ("127.0.0.1", port))
+def make_server(engine: Engine, settings: Settings, port: int = 0) -> HubServer:
+    return HubServer(engine, settings, listen=("127.0.0.1", port))
 
 
 class HubRig:
@@ -109,7 +31,7 @@ class HubRig:
         self.clock = clock
         self.settings = settings or Settings()
         self.engine: Engine | None = None
-        self.server = None
+        self.server: HubServer | None = None
         self.port = 0
 
     @property
@@ -138,7 +60,7 @@ class HubRig:
     async def stop_server(self) -> None:
         if self.server is not None:
             await self.server.stop()
-            self.server = None
+            self.server: HubServer | None = None
 
     async def __aexit__(self, *exc: object) -> None:
         with contextlib.suppress(Exception):
