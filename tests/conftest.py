@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -18,3 +19,13 @@ def _private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     home = tmp_path_factory.mktemp("xdg")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+
+
+@pytest.fixture
+def demo_day(tmp_path: Path):
+    """The demo chargers with a week of sessions and a day of charts in a fresh database:
+    ``(db, chargers, sims)``; ``tests.demo_history.demo_app(*demo_day)`` shows it."""
+    from tests.demo_history import write_demo_history
+
+    db = tmp_path / "demo-history.db"
+    return (db, *write_demo_history(db))

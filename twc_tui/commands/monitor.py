@@ -10,6 +10,8 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from twc_tui import __version__
 from twc_tui.commands.args import interval, number, timeout
@@ -17,6 +19,9 @@ from twc_tui.core.charset import ascii_output
 from twc_tui.core.config import ConfigError, Settings, default_config_path, load_settings
 from twc_tui.core.targets import ChargerConfig, resolve_chargers
 from twc_tui.hub.attach import choose_hub
+
+if TYPE_CHECKING:
+    from twc_tui.sim.charger import SimulatedCharger
 
 DEMO_SPEED = 20.0
 """Simulated seconds per real second in the demo: a plug-in, a charge and a derate within
@@ -69,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="chargers to monitor (default: those in the config file)")
     parser.add_argument("--demo", action="store_true",
                         help="monitor three simulated chargers started in-process")
-    parser.add_argument("--config", metavar="PATH", help="config file (default: %(default)s)",
-                        default=None)
+    parser.add_argument("--config", metavar="PATH", default=None,
+                        help=f"config file (default: {default_config_path()})")
     parser.add_argument("--interval", type=interval, metavar="S",
                         help="vitals cadence while a vehicle is connected (default 1 s, min 1)")
     parser.add_argument("--idle-interval", type=interval, metavar="S",
@@ -139,9 +144,11 @@ def _apply_flags(settings: Settings, args: argparse.Namespace) -> Settings:
     return dataclasses.replace(settings, **changes)
 
 
-def start_demo(speed: float = DEMO_SPEED) -> tuple[list[ChargerConfig], Callable[[], None]]:
+def start_demo(speed: float = DEMO_SPEED, history_db: Path | None = None,
+               ) -> tuple[list[ChargerConfig], Callable[[], None]]:
     """Start the demo chargers on loopback in a background thread with its own event loop,
-    so the simulators and the UI never wait on each other."""
+    so the simulators and the UI never wait on each other. With ``history_db``, the
+    chargers' last week (a day of charts) is written there first, ending at their present."""
     from twc_tui.sim.charger import SimulatorFarm
 
     ready = threading.Event()
@@ -172,12 +179,41 @@ def start_demo(speed: float = DEMO_SPEED) -> tuple[list[ChargerConfig], Callable
                       max_current_a=48.0 if sim.profile == "na" else 16.0)
         for i, sim in enumerate(farm.chargers)  # type: ignore[attr-defined]
     ]
+    if history_db is not None:
+        backfill_demo(history_db, chargers, farm.chargers)  # type: ignore[attr-defined]
 
     def stop() -> None:
         asyncio.run_coroutine_threadsafe(farm.stop(), loop).result(5)  # type: ignore[attr-defined,arg-type]
         loop.call_soon_threadsafe(loop.stop)  # type: ignore[attr-defined]
 
     return chargers, stop
+
+
+def backfill_demo(db: Path, chargers: list[ChargerConfig], sims: list[SimulatedCharger],
+                  now: float | None = None) -> None:
+    """Write the simulated past of ``sims`` (one per charger) into the database ``db``."""
+    import logging
+    import time
+
+    from twc_tui.engine.replay import replay
+    from twc_tui.engine.store import Store, StoreError
+    from twc_tui.sim.backfill import readings
+
+    now = time.time() if now is None else now
+    started = time.perf_counter()
+    try:
+        store = Store.open(db)
+    except StoreError as error:  # the demo still runs, without its past
+        logging.getLogger("twc_tui.demo").warning("no demo history: %s", error)
+        return
+    try:
+        replay(store, chargers, {c.id: readings(sim, now) for c, sim in zip(chargers, sims,
+                                                                             strict=True)},
+               now=now)
+    finally:
+        store.close()
+    logging.getLogger("twc_tui.demo").info(
+        "demo history written in %.2f s", time.perf_counter() - started)
 
 
 def main(argv: list[str]) -> int:
@@ -216,15 +252,22 @@ def main(argv: list[str]) -> int:
         print(f"twc-tui: {'--theme' if args.theme else 'display.theme'}: {problem}",
               file=sys.stderr)
         return 2
+    # Imported before the demo starts: its chargers then answer their first poll right after
+    # the backfilled past ends. At 20x, each second between the two moves a session seen
+    # mid-way 19 s earlier, and more than a minute would split it in two.
+    from twc_tui.tui.app import TwcApp
+
     stop: Callable[[], None] | None = None
     demo_dir: tempfile.TemporaryDirectory[str] | None = None
     if args.demo:
-        chargers, stop = start_demo()
+        history_db = None
         if settings.history and not args.db:
-            # Demo ports change every run: keep its history apart from the user's own.
+            # Demo ports change every run: keep its history apart from the user's own. It
+            # starts with the simulated past, so every chart and the sessions are full.
             demo_dir = tempfile.TemporaryDirectory(prefix="twc-tui-demo-")
             settings = dataclasses.replace(settings, db_path=f"{demo_dir.name}/history.db")
-    from twc_tui.tui.app import TwcApp
+            history_db = _path(settings.db_path)
+        chargers, stop = start_demo(history_db=history_db)
 
     config_path = str(_path(args.config) if args.config else default_config_path())
     from twc_tui.core.clock import REAL_CLOCK, ScaledClock

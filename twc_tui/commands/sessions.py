@@ -78,17 +78,12 @@ def write_table(records: list[dict[str, Any]], out: TextIO, currency: str) -> No
     head += f" {'peak kW':>7} {'handle':>6}  {'cost':>8}  notes"
     print(head, file=out)
     for rec in records:
-        notes = [] if rec["complete"] else ["partial"]
-        if rec["alerts"]:
-            notes.append(f"alerts {safe_text(rec['alerts'], 40)}")
-        if not rec["ended"]:
-            notes.append("in progress")
         money = "" if rec["cost"] is None else f"{currency}{rec['cost']:.2f}"
         handle = "" if rec["max_handle_c"] is None else f"{rec['max_handle_c']:.0f}°C"
         print(f"{safe_text(rec['charger'], 16):<16} {rec['started'][:19].replace('T', ' '):<19} "
               f"{duration(rec['duration_s']):>9} {duration(rec['charging_s']):>9} "
               f"{rec['energy_kwh']:>8.3f} {rec['peak_kw']:>7.2f} {handle:>6}  {money:>8}  "
-              f"{', '.join(notes)}", file=out)
+              f"{safe_text(rec['notes'], 60)}", file=out)
 
 
 def main(argv: Sequence[str], out: TextIO | None = None) -> int:

@@ -262,6 +262,7 @@ class Engine:
             recorder.tick()
         except Exception as error:
             log.exception("recorder tick failed")
-            self.history_note = f"history stopped: {error}"
-            # Closing happens on the loop's side at stop(); here we only stop feeding it.
-            self.recorder = None
+            # Closed here and now (its own mutex guards it): left open, it would keep the
+            # writer lock until the process ends and no other process could record.
+            if self.recorder is recorder:
+                self._drop_recorder(f"history stopped: {error}")

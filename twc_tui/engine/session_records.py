@@ -12,8 +12,9 @@ from twc_tui.engine.session_tracker import Session, cost
 from twc_tui.engine.store import Store
 
 FIELDS = ("charger", "started", "ended", "duration_s", "charging_s", "energy_kwh", "peak_kw",
-          "max_handle_c", "alerts", "complete", "reboots", "lifetime_delta_kwh", "cost")
-"""CSV columns and JSON keys. ``complete`` is false when the monitor saw only part of it."""
+          "max_handle_c", "alerts", "complete", "reboots", "lifetime_delta_kwh", "cost", "notes")
+"""CSV columns and JSON keys. ``complete`` is false when the monitor saw only part of it;
+``notes`` says it in words, as the Sessions screen does."""
 
 
 def iso(at: float | None) -> str:
@@ -35,7 +36,7 @@ def session_record(s: Session, name: str, price: float | None) -> dict[str, Any]
         "complete": s.complete, "reboots": s.reboots,
         "lifetime_delta_kwh": None if s.lifetime_delta_wh is None
         else r(s.lifetime_delta_wh / 1000, 3),
-        "cost": r(cost(s.energy_wh, price), 2),
+        "cost": r(cost(s.energy_wh, price), 2), "notes": ", ".join(s.notes),
     }
 
 

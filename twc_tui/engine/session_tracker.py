@@ -71,6 +71,19 @@ class Session:
         """The monitor saw the whole session: plug-in, unplug, and no long blind spot."""
         return self.saw_start and self.saw_end and self.longest_gap_s <= MAX_GAP_S
 
+    @property
+    def notes(self) -> list[str]:
+        """What the Sessions screen and ``twc-tui sessions`` both say about it: "partial"
+        when the monitor missed part of it (one in progress, seen from its plug-in without a
+        blind spot, is not partial yet), "in progress", and the alerts seen."""
+        seen_so_far = self.saw_start and self.longest_gap_s <= MAX_GAP_S
+        out = [] if self.complete or (self.ended is None and seen_so_far) else ["partial"]
+        if self.ended is None:
+            out.append("in progress")
+        if self.alerts:
+            out.append("alerts " + " ".join(sorted(self.alerts)))
+        return out
+
 
 class SessionTracker:
     """Folds one charger's vitals into sessions.

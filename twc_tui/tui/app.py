@@ -32,17 +32,25 @@ class TwcApp(App[int]):
     TITLE = "twc-tui"
     CSS_PATH = "app.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    # Help's key list is built from these (and the screens'): the tooltip is what it says.
+    # "?" comes first so that the footer keeps it at 80 columns.
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-ctrl-c"),
-        Binding("p,space", "toggle_pause", "Pause", id="pause"),
-        Binding("r", "refresh_now", "Refresh", id="refresh"),
-        Binding("t", "cycle_range", "Range", id="time-range"),
-        Binding("s", "sessions", "Sessions", id="sessions"),
-        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help",
+                tooltip="keys, what each charger state means, power sharing"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-ctrl-c",
+                tooltip="quit"),
+        Binding("p,space", "toggle_pause", "Pause", id="pause",
+                tooltip="freeze the display; polling and recording go on (PAUSED shows)"),
+        Binding("r", "refresh_now", "Refresh", id="refresh",
+                tooltip="poll now (still never more than once per second per endpoint)"),
+        Binding("t", "cycle_range", "Range", id="time-range",
+                tooltip="cycle the chart range: 5 min, 1 hour, 24 hours"),
+        Binding("s", "sessions", "Sessions", id="sessions",
+                tooltip="charging sessions from the history database"),
         *(
             Binding(str(n), f"select_charger({n - 1})", f"Charger {n}", show=False,
-                    id=f"charger-{n}")
+                    id=f"charger-{n}", tooltip="show that charger (its number on the cards)")
             for n in range(1, 10)
         ),
     ]
@@ -100,6 +108,7 @@ class TwcApp(App[int]):
             self.notify(self.engine.notice, timeout=8, markup=False)
         if self.engine.history and self.engine.recorder is None and self.engine.store is None:
             self.notify(self.engine.history_note, severity="warning", timeout=15, markup=False)
+        self._was_recording = self.engine.recorder is not None
         self.set_interval(5.0, self._tick_ages)
         HangupGuard(self).install()
 
@@ -157,10 +166,20 @@ class TwcApp(App[int]):
                 screen.refresh_state(charger)
 
     def _tick_ages(self) -> None:
+        self._tell_if_history_stopped()
         screen = self.screen
         if (not self.paused and isinstance(screen, OverviewScreen | DetailScreen)
                 and screen.is_mounted):
             screen.refresh_ages()
+
+    def _tell_if_history_stopped(self) -> None:
+        """Once, when recording stops for good (a full disk, a damaged file): the user was
+        told at start that history is kept, so silence would be a broken promise."""
+        recording = self.engine.recorder is not None
+        if self._was_recording and not recording:
+            self.notify(f"{self.engine.history_status}. The monitor goes on without it.",
+                        title="History stopped", severity="error", timeout=30, markup=False)
+        self._was_recording = recording
 
     def _update_subtitle(self) -> None:
         count = len(self.states)
@@ -171,8 +190,7 @@ class TwcApp(App[int]):
 
     def watch_paused(self, paused: bool) -> None:
         self._update_subtitle()
-        if not paused:
-            self._redraw(None)
+        self._redraw(None)  # also on pausing: the screen says it is paused
 
     def watch_time_range(self) -> None:
         self._update_subtitle()
@@ -216,6 +234,15 @@ class TwcApp(App[int]):
         source = self.engine.sessions if isinstance(self.engine, RemoteEngine) else None
         self.push_screen(SessionsScreen(self.engine.store, self.settings, names, live=live,
                                         now=self.clock.time, source=source))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that cannot act here are hidden (footer and help): switching charger with
+        one charger, a number beyond the last charger."""
+        if action == "select_charger":
+            return len(self.states) > 1 and int(str(parameters[0])) < len(self.states)
+        if action in ("next_charger", "previous_charger"):
+            return len(self.states) > 1
+        return True
 
     def action_select_charger(self, index: int) -> None:
         """Show charger ``index`` (0-based)."""

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from textual.content import Content
 
+from twc_tui.core import units
+from twc_tui.core.models import Vitals
 from twc_tui.core.text import safe_text
 from twc_tui.engine.charger_state import ChargerState
 
@@ -46,6 +48,14 @@ def badge(state: ChargerState) -> tuple[str, str]:
     if v.plugged:
         return "PLUGGED IN", "bold $text-accent"
     return "IDLE", "bold $text-primary"
+
+
+def session_words(v: Vitals) -> str:
+    """The session as every screen words it: after unplug the charger keeps reporting the
+    last session's energy, and its duration is over."""
+    if v.plugged:
+        return f"session {units.kwh(v.session_energy_wh)} · {units.duration(v.session_s)}"
+    return f"last session {units.kwh(v.session_energy_wh)}"
 
 
 def trend(values: Sequence[float], top: float, ascii_only: bool = False) -> str:

@@ -19,6 +19,8 @@ from twc_tui.tui.look import safe
 Row = tuple[str, Content] | str
 """A (label, value) pair, or a bare string for a group heading."""
 
+LABEL_WIDTH = 14
+"""Cells of a panel's label column."""
 MUTED = "$text-muted"
 WARN = "bold $text-warning"
 
@@ -42,7 +44,8 @@ def _temp(value: float | None, sentinel: bool, warn_c: float) -> Content:
     return Content.styled(units.celsius(value), style)
 
 
-def vitals_rows(state: ChargerState, handle_warn_c: float = 60.0) -> list[Row]:
+def vitals_rows(state: ChargerState, handle_warn_c: float = 60.0,
+                pcba_warn_c: float = 85.0) -> list[Row]:
     v: Vitals | None = state.vitals
     if v is None:
         return [("", Content.styled("no vitals yet", MUTED))]
@@ -86,8 +89,8 @@ def vitals_rows(state: ChargerState, handle_warn_c: float = 60.0) -> list[Row]:
         ("Energy", Content(units.kwh(v.session_energy_wh))),
         "Temperatures",
         ("Handle", _temp(v.handle_temp_c, "handle_temp_c" in v.sentinels, handle_warn_c)),
-        ("PCBA", _temp(v.pcba_temp_c, "pcba_temp_c" in v.sentinels, 85.0)),
-        ("MCU", _temp(v.mcu_temp_c, "mcu_temp_c" in v.sentinels, 85.0)),
+        ("PCBA", _temp(v.pcba_temp_c, "pcba_temp_c" in v.sentinels, pcba_warn_c)),
+        ("MCU", _temp(v.mcu_temp_c, "mcu_temp_c" in v.sentinels, pcba_warn_c)),
         ("Thermopile", Content(units.num(v.input_thermopile_uv, ".0f", "µV"))),
         "Signals",
         ("Pilot", Content(f"{units.volts(v.pilot_high_v)} / {units.volts(v.pilot_low_v)}")),
@@ -116,9 +119,11 @@ def _extra_rows(extra: Any, notes: tuple[str, ...]) -> list[Row]:
 
 
 def _short_key(key: object) -> str:
+    """A field name that fits the label column with a space to spare, so an unknown
+    field's name never runs into its value."""
     from twc_tui.core.text import safe_text
 
-    return safe_text(key, 14)
+    return safe_text(key, LABEL_WIDTH - 1)
 
 
 def lifetime_rows(state: ChargerState) -> list[Row]:
@@ -136,7 +141,7 @@ def lifetime_rows(state: ChargerState) -> list[Row]:
         ("Plug-ins", n(life.connector_cycles)),
         ("Alerts", n(life.alert_count)),
         ("Thermal folds", n(life.thermal_foldbacks)),
-        ("Avg start °C", Content(units.celsius(life.avg_startup_temp))),
+        ("Avg start", Content(units.celsius(life.avg_startup_temp))),
         ("Uptime", Content(units.duration(life.uptime_s))),
     ]
     return rows + _extra_rows(life.extra, life.notes)

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header
 from twc_tui.core import units
 from twc_tui.engine.charger_state import ChargerState
 from twc_tui.tui import panel_rows as panels
-from twc_tui.tui.look import badge, safe
+from twc_tui.tui.look import badge, safe, session_words
 from twc_tui.tui.widgets.event_log import EventLog
 from twc_tui.tui.widgets.line_view import LineView
 from twc_tui.tui.widgets.panel import Panel
@@ -68,10 +68,12 @@ class DetailScreen(Screen[None]):
     """Everything about the selected charger."""
 
     BINDINGS = [
-        Binding("escape", "back", "Overview", id="back"),
-        Binding("tab", "app.next_charger", "Next charger", id="next-charger"),
+        Binding("escape", "back", "Overview", id="back", tooltip="back to the overview"),
+        # Not in the footer: at 80 columns it would push Sessions off (help lists it).
+        Binding("tab", "app.next_charger", "Next", id="next-charger", show=False,
+                tooltip="the next charger"),
         Binding("shift+tab", "app.previous_charger", "Previous", show=False,
-                id="previous-charger"),
+                id="previous-charger", tooltip="the previous charger"),
     ]
 
     app: MonitorApp
@@ -105,7 +107,7 @@ class DetailScreen(Screen[None]):
                     yield Panel("WiFi", id="wifi")
                     yield Panel("Version", id="version")
                 yield EventLog(id="detail-log")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.refresh_state(None)
@@ -121,7 +123,8 @@ class DetailScreen(Screen[None]):
         settings = self.app.settings
         self.sub_title = ""
         self._summary(state)
-        self.query_one("#vitals", Panel).show(panels.vitals_rows(state, settings.handle_warn_c))
+        self.query_one("#vitals", Panel).show(
+            panels.vitals_rows(state, settings.handle_warn_c, settings.pcba_warn_c))
         self.query_one("#lifetime", Panel).show(panels.lifetime_rows(state))
         self.query_one("#wifi", Panel).show(panels.wifi_rows(state, settings.ascii))
         self.query_one("#version", Panel).show(panels.version_rows(state))
@@ -145,7 +148,7 @@ class DetailScreen(Screen[None]):
         if v is not None:
             values = Content.assemble(
                 (units.kw(state.power_w), "bold"), f"  {units.amps(v.vehicle_current_a)}",
-                f"  session {units.kwh(v.session_energy_wh)} / {units.duration(v.session_s)}",
+                f"  {session_words(v)}",
             )
         age = units.age(state.age(self.app.now()))
         held = {"never": "no data yet", "now": "data is current"}.get(
@@ -173,10 +176,18 @@ class DetailScreen(Screen[None]):
             line2 = Content.styled(
                 f"updated {age} · {where} · range {self.app.time_range}", "$text-muted"
             )
+        if self.app.paused:  # the title's subtitle is not shown on this screen
+            line2 = Content.assemble(
+                ("PAUSED", "bold reverse $text-warning"),
+                (" display frozen, polling goes on (p resumes) · ", "$text-warning"), line2)
         # Apart, so the values that change every second re-send only themselves.
         self.query_one("#summary-head", LineView).set_lines([head])
         self.query_one("#summary-values", LineView).set_lines([values])
         self.query_one("#summary-status", LineView).set_lines([line2])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hidden with one charger: there is no overview to go back to.
+        return len(self.app.states) > 1 if action == "back" else True
 
     def action_back(self) -> None:
         if len(self.app.states) > 1:

@@ -2,27 +2,48 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from twc_tui.core.codes import STATES
 from twc_tui.tui.look import safe
 
-KEYS = [
-    ("q, ctrl+c", "quit"),
-    ("p, space", "pause the display (polling goes on; PAUSED shows in the title)"),
-    ("r", "poll now (still never more than once per second per endpoint)"),
-    ("t", "cycle the chart range: 5 min, 1 hour, 24 hours"),
-    ("enter / escape", "open a charger's detail / back to the overview"),
-    ("tab, 1-9", "switch charger"),
-    ("s", "charging sessions from the history database"),
-    ("?", "this help"),
-    ("ctrl+p", "command palette: every action, and the theme"),
-]
+
+def _keys_display(keys: list[str]) -> str:
+    """``1, 2, 3`` reads better as ``1-3``."""
+    if len(keys) > 2 and all(k.isdigit() for k in keys):
+        return f"{keys[0]}-{keys[-1]}"
+    return ", ".join(keys)
+
+
+def key_lines(screen: Screen, app: App) -> list[Content]:
+    """One line per action that can act on ``screen``, from its real bindings (and the
+    app's), the way Textual's own key panel builds its list: keys that cannot act there are
+    left out (``check_action``), several keys for one thing share a line."""
+    by_what: dict[str, tuple[list[str], str]] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        # Ours only: a focused panel's scroll keys and Textual's defaults are not news.
+        ours = active.node is app or active.node is screen
+        if binding.system or not active.enabled or not ours or binding.id is None:
+            continue
+        what = binding.tooltip or binding.description
+        keys, _ = by_what.setdefault(what, ([], what))
+        key = app.get_key_display(binding)
+        if key not in keys:
+            keys.append(key)
+    lines = [Content.assemble((f"  {_keys_display(keys):<16}", "bold"), what)
+             for keys, what in by_what.values()]
+    if app.ENABLE_COMMAND_PALETTE:
+        key = app.COMMAND_PALETTE_BINDING
+        lines.append(Content.assemble((f"  {key:<16}", "bold"),
+                                      "command palette: every action, and the theme"))
+    return lines
+
 
 POWER_SHARING = (
     "With power sharing, only the leader joins your WiFi. Followers talk to the leader on a "
@@ -33,9 +54,10 @@ POWER_SHARING = (
 )
 
 
-def help_content(config_path: str, history_note: str = "") -> Content:
+def help_content(config_path: str, history_note: str = "",
+                 keys: list[Content] | None = None) -> Content:
     lines: list[Content] = [Content.styled("Keys", "bold $text-accent")]
-    lines += [Content.assemble((f"  {k:<16}", "bold"), v) for k, v in KEYS]
+    lines += keys or []
     lines += [Content(""), Content.styled("Charger states (evse_state)", "bold $text-accent")]
     for code, state in sorted(STATES.items()):
         mark = ("verified", "$text-success") if state.verified else ("unverified", "$text-muted")
@@ -82,6 +104,8 @@ class HelpScreen(ModalScreen[None]):
         self.history_note = history_note
 
     def compose(self) -> ComposeResult:
+        below = [screen for screen in self.app.screen_stack if screen is not self]
+        keys = key_lines(below[-1], self.app) if below else []
         with VerticalScroll() as scroll:
             scroll.border_title = "twc-tui help"
-            yield Static(help_content(self.config_path, self.history_note))
+            yield Static(help_content(self.config_path, self.history_note, keys))

@@ -46,7 +46,7 @@ class OverviewScreen(Screen[None]):
                     )
         names = {s.charger: s.name for s in app.states.values()}
         yield EventLog(id="overview-log", max_lines=200, names=names)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         # Looked up once: refresh_state runs for every poll of every charger.

@@ -24,6 +24,7 @@ from twc_tui.core.text import safe_text
 from twc_tui.core.units import duration
 from twc_tui.engine.session_tracker import Session, cost, totals
 from twc_tui.engine.store import Store
+from twc_tui.engine.store import _merge as merge_sessions
 from twc_tui.engine.store_schema import StoreError
 
 COLUMNS: tuple[tuple[str, str, Callable[[Session], Any]], ...] = (
@@ -166,9 +167,16 @@ class SessionsScreen(Screen[None]):
 
     def _loaded(self, rows: list[Session], error: str | None) -> None:
         self.error = error
+        by_id = {s.id: s for s in rows if s.id is not None}
         by_start = {(s.charger, round(s.started)): s for s in rows}
         for s in self.live() if self.live else ():
-            by_start[(s.charger, round(s.started))] = s  # memory is newer than the store
+            # Memory is newer than the store; a row it was already written to may know more
+            # (a plug-in another writer saw), and must not be shown twice.
+            stored = by_id.get(s.id) if s.id is not None else None
+            if stored is not None:
+                by_start.pop((stored.charger, round(stored.started)), None)
+                s = merge_sessions(stored, s)
+            by_start[(s.charger, round(s.started))] = s
         self.sessions = list(by_start.values())
         self.redraw()
 
@@ -206,12 +214,7 @@ class SessionsScreen(Screen[None]):
         table.clear()
         key = next(f for k, _, f in COLUMNS if k == self.sort_key)
         for s in sorted(self.sessions, key=key, reverse=self.reverse):
-            # "partial" only once it is over: a session in progress is not complete yet.
-            notes = [] if s.complete or (s.ended is None and s.saw_start) else ["partial"]
-            if s.ended is None:
-                notes.append("in progress")
-            if s.alerts:
-                notes.append("alerts " + " ".join(sorted(s.alerts)))
+            notes = s.notes
             cells = [
                 Text(time.strftime("%Y-%m-%d %H:%M", time.localtime(s.started))),
                 Text(safe_text(self.names.get(s.charger, s.charger), 24)),

@@ -9,7 +9,7 @@ from textual.content import Content
 from twc_tui.core import units
 from twc_tui.core.text import safe_text
 from twc_tui.engine.charger_state import ChargerState
-from twc_tui.tui.look import badge, safe, trend
+from twc_tui.tui.look import badge, safe, session_words, trend
 from twc_tui.tui.widgets.line_view import LineView
 
 DEFAULT_TOP_KW = 11.5
@@ -86,13 +86,10 @@ class ChargerCard(LineView, can_focus=True):
             return [body, Content(""), self._footer()]
         handle = v.handle_temp_c
         hot = handle is not None and handle >= self.handle_warn_c
-        # After unplug the charger keeps reporting the last session's energy.
-        session = (f"{units.kwh(v.session_energy_wh)} · {units.duration(v.session_s)}"
-                   if v.plugged else f"last {units.kwh(v.session_energy_wh)}")
         line1 = Content.assemble(
             (units.kw(state.power_w).rjust(9), "bold"),
             units.amps(v.vehicle_current_a).rjust(8),
-            f"  {session}  handle ",
+            f"  {session_words(v)}  handle ",
             (units.celsius(handle), "bold $text-warning" if hot else ""),
         )
         label = v.state.label + ("" if v.state.verified else "?") + f" ({v.evse_state})"

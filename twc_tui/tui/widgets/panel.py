@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from twc_tui.tui import panel_rows as panels
 from twc_tui.tui.widgets.line_view import LineView
 
-LABEL_WIDTH = 14
+LABEL_WIDTH = panels.LABEL_WIDTH
 
 
 class Panel(Horizontal):
