@@ -143,10 +143,6 @@ async def serve(chargers: Sequence[ChargerConfig], settings: Settings, db: Path 
                           f"{error.strerror or error}")
             stopping.set()
             return
-        proxies = ", ".join(f"{engine_id} at {url}" for engine_id, url
-                            in server.proxy_urls.items())
-        print(f"serve: hub at {server.url}" + (f"; proxy ports: {proxies}" if proxies else ""),
-              file=out, flush=True)
         try:
             write_local_hub(server.url or "", [c.id for c in engine.chargers], token is not None,
                             hub_file)
@@ -154,6 +150,12 @@ async def serve(chargers: Sequence[ChargerConfig], settings: Settings, db: Path 
             logging.getLogger("twc_tui.hub").warning("cannot write the hub file: %s", error)
             print(f"{PROG}: cannot write the hub file ({error.strerror or error}); local "
                   "monitors will not find this hub by themselves", file=sys.stderr)
+
+        # Last: whoever waits for this line finds the hub file written.
+        proxies = ", ".join(f"{engine_id} at {url}" for engine_id, url
+                            in server.proxy_urls.items())
+        print(f"serve: hub at {server.url}" + (f"; proxy ports: {proxies}" if proxies else ""),
+              file=out, flush=True)
 
     stopping = stop or asyncio.Event()
     try:
