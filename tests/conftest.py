@@ -19,6 +19,8 @@ def _private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     home = tmp_path_factory.mktemp("xdg")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    # Where `serve` leaves its hub file: a developer's running hub must not be found.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "run"))
 
 
 @pytest.fixture
