@@ -44,7 +44,8 @@ class HubRig:
     async def __aenter__(self) -> HubRig:
         for sim in self.sims:
             await sim.start()
-        self.engine = Engine(self.chargers(), self.settings, clock=self.clock, history=False)
+        self.engine = Engine(self.chargers(), self.settings, clock=self.clock,
+                             history=self.settings.db_path is not None)
         if self.prefill is not None:
             self.prefill(self.engine)
         await self.engine.start()

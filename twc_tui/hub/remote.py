@@ -33,6 +33,7 @@ from twc_tui.engine.session_tracker import Session
 from twc_tui.hub import sse_client, wire
 from twc_tui.hub.hub_roster import HubCharger, read_roster
 from twc_tui.hub.remote_sessions import sessions_from_wire
+from twc_tui.hub.remote_state import catch_up_state, keyed
 from twc_tui.hub.sse_client import HubError, get_json
 
 log = logging.getLogger("twc_tui.hub.remote")
@@ -249,12 +250,12 @@ class RemoteEngine:
         for charger, item in read_roster(doc, local, self.only):
             key = charger.key
             fresh = ChargerState(key, charger.config.label, charger.config.phase_mode)
-            wire.state_from_wire(_keyed(item, key), fresh)
+            wire.state_from_wire(keyed(item, key, LOG_TAIL), fresh)
             if key not in self.states:
                 self.states[key] = fresh
                 self.chargers.append(charger.config)
             else:
-                _catch_up_state(self.states[key], fresh)
+                catch_up_state(self.states[key], fresh)
             self._hub[key] = charger
             self._key[charger.hub_id] = key
             state = self.states[key]
@@ -318,33 +319,3 @@ class RemoteEngine:
                 watcher()
             except Exception:
                 log.exception("watcher %r failed", watcher)
-
-
-def _keyed(item: Mapping[str, Any], key: str) -> dict[str, Any]:
-    """The hub's document with its log entries filed under our key for the charger."""
-    entries = item.get("log") if isinstance(item.get("log"), list) else []
-    return {**item, "log": [{**e, "charger": key} for e in entries[-LOG_TAIL:]
-                            if isinstance(e, dict)]}
-
-
-_CAUGHT_UP = ("failures", "offline", "offline_since", "last_error", "endpoint_errors")
-
-
-def _catch_up_state(state: ChargerState, fresh: ChargerState) -> None:
-    """Bring ``state`` to the hub's ``fresh`` view in place; log entries it lacks are added
-    after its own (so a log view shows them as new)."""
-    for name in ("vitals", "known_vitals", "lifetime", "wifi", "version"):
-        if getattr(fresh, name) is not None:  # never blank what we had
-            setattr(state, name, getattr(fresh, name))
-    state.raw.update(fresh.raw)
-    state.updated.update(fresh.updated)
-    for name in _CAUGHT_UP:
-        setattr(state, name, getattr(fresh, name))
-    newest = max((e.at for e in state.log if e.kind not in ("hub_lost", "hub_back")),
-                 default=-math.inf)
-    known = set(state.log)
-    missed = [e for e in fresh.log if e.at > newest and e not in known]
-    state.log.extend(missed)
-    state.log_total += len(missed)
-    state.revision += 1
-

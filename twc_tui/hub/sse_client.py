@@ -9,6 +9,7 @@ parsed by ``httpx-sse`` (the stream's text is only counted on its way there).
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, cast
 
@@ -34,10 +35,14 @@ def reason(error: BaseException) -> str:
     if isinstance(error, httpx.ConnectTimeout):
         return "connection timed out"
     if isinstance(error, httpx.ConnectError):
-        text = str(error).lower()
-        if "refused" in text:
-            return "connection refused"
-        return "cannot connect"
+        cause: BaseException | None = error
+        while cause is not None:  # httpx's own text is "All connection attempts failed"
+            if isinstance(cause, socket.gaierror):
+                return "cannot resolve the hub's host name"
+            if isinstance(cause, ConnectionRefusedError):
+                return "connection refused"
+            cause = cause.__cause__ or cause.__context__
+        return "connection refused" if "refused" in str(error).lower() else "cannot connect"
     if isinstance(error, httpx.ReadTimeout):
         return "the hub stopped answering"
     if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
