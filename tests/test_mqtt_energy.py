@@ -86,3 +86,27 @@ async def test_subscribers_read_a_rising_counter_that_survives_a_hub_restart(tmp
                 assert values == sorted(values), "never goes down"
     finally:
         await sims[0].stop()
+
+
+def test_serve_mqtt_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def serve(*args: str, pre: str = "") -> subprocess.CompletedProcess[str]:
+        code = (f"import sys; {pre}from twc_tui.cli import main; "
+                f"sys.exit(main(['serve', '127.0.0.1:9', *{list(args)!r}]))")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60)
+
+    for args, words in ((["--mqtt", "http://127.0.0.1:1883"], "mqtt:// or mqtts://"),
+                        (["--mqtt", "mqtt://u:secret@127.0.0.1"], "no user name or password")):
+        done = serve(*args)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert words in done.stderr and "Traceback" not in done.stderr
+    done = serve("--mqtt", "mqtt://127.0.0.1:1883", pre="sys.modules['aiomqtt'] = None; ")
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("pip install 'twc-tui[mqtt]'")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[mqtt]\nurl = "mqtt://127.0.0.1:1"\npassword_file = "{tmp_path}/nope"\n')
+    done = serve("--config", str(config))
+    assert done.returncode == 2 and "cannot read the MQTT password file" in done.stderr

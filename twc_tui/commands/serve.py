@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from twc_tui.commands.record import run_headless
 from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.listen import DEFAULT_HUB_PORT, is_loopback, parse_listen
+from twc_tui.core.mqtt_settings import MqttSettings, check_url
 from twc_tui.core.targets import ChargerConfig, check_port, resolve_chargers
 from twc_tui.engine.engine import Engine
 from twc_tui.engine.recorder import default_db_path
@@ -60,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "[history] db_path, else the user state dir)")
     parser.add_argument("--token-file", metavar="PATH", help="require the token in this "
                         f"file (also ${TOKEN_ENV} or [hub] token_file)")
+    parser.add_argument("--mqtt", metavar="URL", help="publish to this MQTT broker "
+                        "(mqtt://HOST:PORT or mqtts://), with Home Assistant discovery; "
+                        "overrides [mqtt] url; needs pip install 'twc-tui[mqtt]'")
     parser.add_argument("--log", metavar="FILE", help="write the hub's log (warnings, "
                         "dropped clients) to FILE")
     return parser
@@ -93,6 +98,7 @@ def main(argv: Sequence[str]) -> int:
         base = None if args.proxy_ports is None else check_port(args.proxy_ports)
         ports = proxy_ports(chargers, base, listen[1])
         token = load_token(args.token_file, settings.hub_token_file)
+        mqtt, mqtt_password = mqtt_target(args.mqtt, settings)
     except (ConfigError, ValueError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -118,22 +124,43 @@ def main(argv: Sequence[str]) -> int:
     db = default_db_path(args.db or settings.db_path)
     try:
         return asyncio.run(serve(chargers, settings, db, listen=listen, proxy_ports=ports,
-                                 token=token))
+                                 token=token, mqtt=mqtt, mqtt_password=mqtt_password))
     except KeyboardInterrupt:
         return 130
+
+
+def mqtt_target(url: str | None, settings: Settings) -> tuple[MqttSettings | None, str | None]:
+    """The broker to publish to (``--mqtt`` over ``[mqtt] url``) and its password, or
+    ``ValueError`` in one line: a bad URL, an unreadable password file, no aiomqtt."""
+    mqtt = settings.mqtt
+    if url is not None:
+        try:
+            check_url(url)
+        except ValueError as error:
+            raise ValueError(f"--mqtt: {error}") from None
+        mqtt = dataclasses.replace(mqtt, url=url) if mqtt else MqttSettings(url=url.strip())
+    if mqtt is None:
+        return None, None
+    try:
+        import aiomqtt  # noqa: F401
+    except ImportError:
+        raise ValueError("MQTT needs the aiomqtt package: pip install 'twc-tui[mqtt]'") from None
+    return mqtt, mqtt.password()
 
 
 async def serve(chargers: Sequence[ChargerConfig], settings: Settings, db: Path | None, *,
                 listen: tuple[str, int], proxy_ports: dict[str, int] | None = None,
                 token: str | None = None, engine: Engine | None = None,
                 limits: Limits | None = None, stop: asyncio.Event | None = None,
-                out: TextIO | None = None, hub_file: Path | None = None) -> int:
+                out: TextIO | None = None, hub_file: Path | None = None,
+                mqtt: MqttSettings | None = None, mqtt_password: str | None = None) -> int:
     """Run the hub until ``stop`` or SIGTERM/SIGINT; returns the exit code."""
     out = out or sys.stdout
     engine = engine or Engine(chargers, settings, history=True, db=db, priority=True)
     server = HubServer(engine, settings, listen=listen, proxy_ports=proxy_ports, token=token,
                        limits=limits)
     failed: list[str] = []
+    bridges: list[Any] = []
 
     async def started() -> None:
         try:
@@ -143,6 +170,16 @@ async def serve(chargers: Sequence[ChargerConfig], settings: Settings, db: Path 
                           f"{error.strerror or error}")
             stopping.set()
             return
+        if mqtt is not None:
+            from twc_tui.hub.mqtt import MqttBridge
+
+            bridge = MqttBridge(engine, mqtt, password=mqtt_password)
+            await bridge.start()
+            bridges.append(bridge)
+            server.health_checks["mqtt"] = bridge.health
+            print(f"serve: publishing to {bridge.health()['broker']} under "
+                  f"{mqtt.base_topic}/ (discovery: {mqtt.discovery_prefix}/)", file=out,
+                  flush=True)
         try:
             write_local_hub(server.url or "", [c.id for c in engine.chargers], token is not None,
                             hub_file)
@@ -161,6 +198,8 @@ async def serve(chargers: Sequence[ChargerConfig], settings: Settings, db: Path 
     try:
         code = await run_headless(engine, "serve", stop=stopping, out=out, started=started)
     finally:
+        for bridge in bridges:
+            await bridge.stop()
         await server.stop()
         remove_local_hub(hub_file)
     if failed:

@@ -45,6 +45,11 @@ def node_id(serial: str | None) -> str | None:
     return f"twc_{cleaned}" if cleaned else None
 
 
+def node_suffix(level: str) -> str:
+    """A topic level made fit for a node id (``.`` is not allowed there)."""
+    return _UNSAFE.sub("_", level)
+
+
 @dataclass(frozen=True)
 class Topics:
     """Where one charger's messages go."""

@@ -63,6 +63,7 @@ class _Charger:
         self.summary: str | None = None
         self.availability: str | None = None
         self.discovery: tuple[str, str] | None = None
+        self.node: str | None = None
 
 
 class MqttBridge:
@@ -176,7 +177,10 @@ class MqttBridge:
     async def _drain(self) -> None:
         assert self._sub is not None
         while True:
-            update = await self._sub.get()
+            try:
+                update = await self._sub.get()
+            except EOFError:  # the engine stopped
+                return
             charger = self._chargers.get(update.charger)
             if charger is None:
                 continue
@@ -267,6 +271,10 @@ class MqttBridge:
         prefix = self.settings.discovery_prefix
         for topic in self.registry.stale(self._chargers, prefix):
             await client.publish(topic, b"", qos=1, retain=True)
+            gone = ha.Topics(self.settings.base_topic,
+                             ha.topic_id(self.registry.topics.get(topic, "")))
+            for retained in (gone.state, gone.summary, gone.availability):
+                await client.publish(retained, b"", qos=1, retain=True)
             await asyncio.to_thread(self.registry.forget, topic)
             log.info("cleared discovery %s (its charger is no longer configured)", topic)
 
@@ -295,6 +303,12 @@ class MqttBridge:
             await self._send(client, c.topics.availability, available)
             c.availability = available
         node = ha.node_id(state.version.serial_number if state.version else None)
+        if node is not None and any(o.node == node for o in self._chargers.values()
+                                    if o is not c):
+            # Two configured chargers with one serial (one unit under two addresses, or
+            # simulators): each keeps a device of its own rather than overwriting the other.
+            node = f"{node}_{ha.node_suffix(c.topics.charger)}"
+        c.node = node
         if node is not None:
             topic = ha.discovery_topic(self.settings.discovery_prefix, node)
             payload = _json(ha.discovery_payload(c.topics, self.bridge_topic, node, state.name,
