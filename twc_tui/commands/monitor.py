@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     # Benchmarks only (bench/run.py): simulated seconds per real second for the app's clock,
     # so 24 hours of polling fit in minutes. Intervals and the 1 s floor are simulated seconds.
     parser.add_argument("--time-scale", type=time_scale, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--kiosk", nargs="?", const="overview", metavar="overview|CHARGER",
+                        help="a wall screen: the overview, or one charger (name, host:port or "
+                             "number), without the footer")
     parser.add_argument("--version", action="version",
                         version=f"twc-tui {__version__} (textual {_textual_version()})")
     return parser
@@ -232,7 +235,11 @@ def main(argv: list[str]) -> int:
     if hub is None and not args.demo and not chargers:
         print(NO_HOSTS, file=sys.stderr)
         return 2
-    if not sys.stdout.isatty() or os.environ.get("TERM") == "dumb":
+    # A browser tab (twc-tui web) has a pipe for stdout and still wants the full screen.
+    from twc_tui.tui.web_visit import under_web_driver
+
+    web_visit = under_web_driver()
+    if not web_visit and (not sys.stdout.isatty() or os.environ.get("TERM") == "dumb"):
         if args.demo:
             print("twc-tui: --demo needs a terminal; try `twc-tui status` for a one-shot report",
                   file=sys.stderr)
@@ -280,7 +287,17 @@ def main(argv: list[str]) -> int:
         engine, code = open_remote(hub, settings, clock, can_poll=bool(chargers))
         if code:
             return code
-    app = TwcApp(chargers, settings, config_path=config_path, clock=clock, engine=engine)
+    # A tab whose address names no charger shows the overview rather than a dead page.
+    if args.kiosk is not None and not web_visit:
+        from twc_tui.tui.kiosk import kiosk_index
+
+        try:
+            kiosk_index(engine.chargers if engine is not None else chargers, args.kiosk)
+        except ValueError as error:
+            print(f"twc-tui: {error}", file=sys.stderr)
+            return 2
+    app = TwcApp(chargers, settings, config_path=config_path, clock=clock, engine=engine,
+                 kiosk=args.kiosk)
     try:
         result = app.run(mouse=settings.mouse)
     finally:

@@ -144,6 +144,11 @@ def main(argv: Sequence[str]) -> int:
         print(f"{PROG}: listening on {listen[0]}: anyone on that network can open the monitor "
               "(textual-serve has no login); give the hub a token (--token-file) and put a "
               "reverse proxy with authentication in front", file=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"{PROG}: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    for name in ("twc_tui", "textual-serve"):
+        logging.getLogger(name).addHandler(handler)
     try:
         return asyncio.run(web(settings, chargers, hub, listen=listen, public=public,
                                kiosk=args.kiosk, max_visits=args.max_visits, config=config,
@@ -174,9 +179,11 @@ async def web(settings: Settings, chargers: Sequence[ChargerConfig], hub: HubCho
         names = [c.label for c in chargers]
         what = f"its own hub at {url} for {len(chargers)} charger(s)"
     else:
-        url, names = hub.url, await _hub_names(hub)
-        if names is None:
-            print(f"{PROG}: the hub at {url} does not answer", file=sys.stderr)
+        url = hub.url
+        try:
+            names = await _hub_names(hub)
+        except HubUnreachable as error:
+            print(f"{PROG}: the hub at {url} does not answer: {error}", file=sys.stderr)
             return EXIT_UNREACHABLE
         what = f"the hub at {url}" + (" (found on this machine)" if hub.found else "")
     title = [page_title(names)]
@@ -209,7 +216,10 @@ async def web(settings: Settings, chargers: Sequence[ChargerConfig], hub: HubCho
                 code = 1
                 break
             if hub is not None and not stop.is_set():
-                title[0] = page_title(await _hub_names(hub) or names)
+                try:
+                    title[0] = page_title(await _hub_names(hub))
+                except HubUnreachable as error:  # the tabs say so themselves
+                    log.warning("cannot read the hub's chargers: %s", error)
     finally:
         # Open tabs are told to quit and their processes reaped before the hub goes.
         await runner.cleanup()
@@ -233,7 +243,7 @@ async def _start_hub(settings: Settings, chargers: Sequence[ChargerConfig], toke
     url = f"http://127.0.0.1:{port}"
     task = asyncio.create_task(serve(
         chargers, settings, default_db_path(settings.db_path), listen=("127.0.0.1", port),
-        token=token, stop=stop, out=_Quiet()))
+        token=token, stop=stop, out=sys.stdout))
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx.AsyncClient(trust_env=False, headers=headers, timeout=2.0) as client:
         deadline = asyncio.get_running_loop().time() + HUB_READY_S
@@ -249,9 +259,13 @@ async def _start_hub(settings: Settings, chargers: Sequence[ChargerConfig], toke
     return None, task
 
 
-async def _hub_names(hub: HubChoice) -> list[str] | None:
-    """The chargers' names as the hub gives them (sanitised by the roster), or None when it
-    does not answer."""
+class HubUnreachable(Exception):
+    """The hub did not answer its roster, in words."""
+
+
+async def _hub_names(hub: HubChoice) -> list[str]:
+    """The chargers' names as the hub gives them (sanitised by the roster). Raises
+    ``HubUnreachable``."""
     from twc_tui.hub.hub_roster import read_roster
 
     headers = {"Authorization": f"Bearer {hub.token}"} if hub.token else {}
@@ -260,22 +274,14 @@ async def _hub_names(hub: HubChoice) -> list[str] | None:
             response = await client.get(f"{hub.url}/api/chargers")
             response.raise_for_status()
             doc = response.json()
-    except (httpx.HTTPError, ValueError) as error:
-        log.warning("cannot read the hub's chargers: %s", error)
-        return None
+    except httpx.HTTPStatusError as error:
+        raise HubUnreachable(f"HTTP {error.response.status_code}") from None
+    except httpx.HTTPError as error:
+        raise HubUnreachable(str(error) or type(error).__name__) from None
+    except ValueError:
+        raise HubUnreachable("its answer is not JSON") from None
     if not isinstance(doc, dict):
-        return None
+        raise HubUnreachable("its answer is not a roster")
     only = set(hub.only)
     return [charger.config.label for charger, _ in read_roster(doc, {}, only)]
 
-
-class _Quiet:
-    """Where the in-process hub's journal goes: the web command's own log, not stdout."""
-
-    def write(self, text: str) -> int:
-        if text.strip():
-            log.info("hub: %s", text.strip())
-        return len(text)
-
-    def flush(self) -> None:
-        pass

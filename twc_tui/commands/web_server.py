@@ -40,10 +40,23 @@ BUSY_PAGE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{{background:#0c181f;color:#eee;font:18px/1.5 sans-serif;margin:3em}}</style>
 </head><body><h1>twc-tui is busy</h1>
-<p>{limit} browser tabs are already showing the monitor, the most this server allows
-(each one runs a process). Close one of them, or try again in a minute.</p>
+<p>This server shows the monitor in at most {limit} browser tab(s) at once, since each
+one runs a process, and that many are open now. Close one of them, or try again in a
+minute.</p>
 <p><a href="" style="color:#9cf">Try again</a></p></body></html>
 """
+
+FIT_FONT = """<script>
+  // A kiosk fills its screen: the largest text that still leaves the monitor its wide layout
+  // (14 px on a 1024 px tablet), unless the address asks for a size.
+  (function () {
+    const terminal = document.getElementById("terminal");
+    const size = Math.floor(window.innerWidth / (%d * 0.6));
+    terminal.dataset.fontSize = String(Math.max(12, Math.min(24, size)));
+  })();
+</script>
+"""
+"""0.6 em is the advance of Roboto Mono, and within 1 %% of the fallback monospace fonts."""
 
 BAD_PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>twc-tui: bad address</title></head>
@@ -67,6 +80,13 @@ def kiosk_from_query(query: Any, default: str | None) -> str | None:
         raise ValueError("a kiosk view is a charger's name, host:port or number "
                          "(letters, digits, spaces and ._:- only, at most 64)")
     return value
+
+
+def wide_columns() -> int:
+    """The terminal width from which the monitor lays screens out side by side."""
+    from twc_tui.tui.app import TwcApp
+
+    return max(width for width, _ in TwcApp.HORIZONTAL_BREAKPOINTS)
 
 
 class _Visit(AppService):
@@ -162,7 +182,10 @@ class WebServer(Server):
         # so a tablet would draw it at desktop width and shrink it.
         head = (f"<head>\n    <title>{html.escape(title)}</title>\n    <meta charset=\"utf-8\">"
                 "\n    <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-        return web.Response(text=page.replace("<head>", head, 1), content_type="text/html",
+        page = page.replace("<head>", head, 1)
+        if kiosk is not None and "fontsize" not in request.query:
+            page = page.replace("</body>", FIT_FONT % wide_columns() + "</body>", 1)
+        return web.Response(text=page, content_type="text/html",
                             headers={"Cache-Control": "no-store"})
 
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Sequence
 
@@ -18,10 +19,13 @@ from twc_tui.engine.engine import Engine, Update
 from twc_tui.engine.poller import PollEvent
 from twc_tui.hub.remote import RemoteEngine
 from twc_tui.tui.hangup import HangupGuard
+from twc_tui.tui.kiosk import CSS as KIOSK_CSS
+from twc_tui.tui.kiosk import kiosk_index
 from twc_tui.tui.palette import palette_commands
 from twc_tui.tui.screens.detail import DetailScreen
 from twc_tui.tui.screens.help import HelpScreen
 from twc_tui.tui.screens.overview import OverviewScreen
+from twc_tui.tui.web_visit import under_web_driver, watch_stdin
 
 RANGES = ("5m", "1h", "24h")
 
@@ -31,6 +35,7 @@ class TwcApp(App[int]):
 
     TITLE = "twc-tui"
     CSS_PATH = "app.tcss"
+    CSS = KIOSK_CSS
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     # Help's key list is built from these (and the screens'): the tooltip is what it says.
     # "?" comes first so that the footer keeps it at 80 columns.
@@ -69,6 +74,7 @@ class TwcApp(App[int]):
         clock: Clock = REAL_CLOCK,
         config_path: str = "",
         engine: Engine | RemoteEngine | None = None,
+        kiosk: str | None = None,
     ) -> None:
         # NO_COLOR: Textual alone only greys the colours; ANSI mode lets its no-colour filter
         # drop them, leaving bold and reverse to carry the badges.
@@ -88,6 +94,13 @@ class TwcApp(App[int]):
             TwcApp.time_range, settings.time_range if settings.time_range in RANGES else "5m"
         )
         self.animation_level = "none"
+        self.kiosk = kiosk
+        """``--kiosk``: one view (``overview`` or a charger), no footer; None otherwise."""
+        self.kiosk_view: int | None = None
+        if kiosk is not None:
+            self.add_class("-kiosk")
+            with contextlib.suppress(ValueError):  # checked by the command; else the overview
+                self.kiosk_view = kiosk_index(self.chargers, kiosk)
         self.engine.listen(self._updated)
         if isinstance(self.engine, RemoteEngine):
             self.title = f"twc-tui {self.via}"
@@ -95,6 +108,8 @@ class TwcApp(App[int]):
 
     # -- lifecycle -----------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
+        if self.kiosk is not None:
+            return OverviewScreen() if self.kiosk_view is None else DetailScreen(self.kiosk_view)
         return OverviewScreen() if len(self.states) > 1 else DetailScreen(0)
 
     async def on_mount(self) -> None:
@@ -111,6 +126,8 @@ class TwcApp(App[int]):
         self._was_recording = self.engine.recorder is not None
         self.set_interval(5.0, self._tick_ages)
         HangupGuard(self).install()
+        if under_web_driver():
+            watch_stdin(self)
 
     async def on_unmount(self) -> None:
         if self.live:
