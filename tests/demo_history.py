@@ -50,7 +50,7 @@ def demo_app(db: Path, chargers: list[ChargerConfig], sims: list[SimulatedCharge
     settings = dataclasses.replace(settings, db_path=str(db))
     app = TwcApp(chargers, settings, live=False, clock=clock,
                  config_path="~/.config/twc-tui/config.toml")
-    store, recorder, note = open_history(settings, app.engine.states, clock)
+    store, recorder, _ = open_history(settings, app.engine.states, clock)
     if recorder is not None:
         recorder.close()  # nothing is polled here; the store stays open for the screens
     app.engine.store, app.engine.history_note = store, f"history in {db.name}"

@@ -1,9 +1,11 @@
-"""``twc-tui export samples|events --csv [--since DATE]``: the rest of the history as CSV."""
+"""``twc-tui export samples|events [--csv|--json] [--since DATE]``: the rest of the history,
+as CSV (the default) or JSON."""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TextIO
@@ -26,21 +28,29 @@ EVENT_FIELDS = ["time", "charger", "kind", "level", "text"]
 def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="twc-tui export",
-                                     description="Export recorded samples or events as CSV.")
+                                     description="Export recorded samples or events as CSV "
+                                     "or JSON.")
     parser.add_argument("what", choices=("samples", "events"),
                         help="samples: 10-second min/mean/max rows; events: the event log")
-    parser.add_argument("--csv", action="store_true", help="CSV with a header row (the default "
-                        "and only format)")
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true", help="CSV with a header row (the default)")
+    fmt.add_argument("--json", action="store_true",
+                     help="a JSON array, one object per row (missing values are null)")
     common_args(parser)
     args = parser.parse_args(list(argv))
     store, _, since, code = open_for_reading("twc-tui export", args)
     if store is None:
-        if code == 0:  # nothing recorded yet: an empty export, with its header
+        if code == 0 and args.json:  # nothing recorded yet: an empty export
+            out.write("[]\n")
+        elif code == 0:  # the same, with its header
             csv.writer(out, lineterminator="\n").writerow(
                 SAMPLE_FIELDS if args.what == "samples" else EVENT_FIELDS)
         return code  # an error leaves stdout empty: a header alone reads as an empty export
     try:
         rows = _sample_rows(store, since) if args.what == "samples" else _event_rows(store, since)
+        if args.json:
+            _write_json(out, SAMPLE_FIELDS if args.what == "samples" else EVENT_FIELDS, rows)
+            return 0
         # The header goes out with the first row (or alone at the end), after the first
         # read succeeded: a database that fails at once leaves stdout empty.
         writer = csv.writer(out, lineterminator="\n")
@@ -58,6 +68,18 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     finally:
         store.close()
     return 0
+
+
+def _write_json(out: TextIO, fields: list[str], rows: Iterator[list[object]]) -> None:
+    """A JSON array written row by row (an export can be millions of rows); like the CSV,
+    nothing is written until the first read succeeded."""
+    opened = False
+    for row in rows:
+        out.write(",\n" if opened else "[\n")
+        opened = True
+        out.write(json.dumps({k: (None if v == "" else v) for k, v in zip(fields, row,
+                                                                          strict=True)}))
+    out.write("\n]\n" if opened else "[]\n")
 
 
 def _sample_rows(store: Store, since: float | None) -> Iterator[list[object]]:

@@ -40,8 +40,9 @@ def _codes(values: Iterable[Any] | None) -> Content:
 def _temp(value: float | None, sentinel: bool, warn_c: float) -> Content:
     if sentinel:
         return Content.styled("sensor error (255)", WARN)
-    style = WARN if value is not None and value >= warn_c else ""
-    return Content.styled(units.celsius(value), style)
+    if value is not None and value >= warn_c:  # in words too: NO_COLOR has no warning colour
+        return Content.styled(f"{units.celsius(value)}  hot (≥ {warn_c:g} °C)", WARN)
+    return Content(units.celsius(value))
 
 
 def vitals_rows(state: ChargerState, handle_warn_c: float = 60.0,
