@@ -17,6 +17,7 @@ from twc_tui.core.config import Settings
 from twc_tui.core.mqtt_settings import MqttSettings
 from twc_tui.core.targets import ChargerConfig
 from twc_tui.engine.engine import Engine
+from twc_tui.hub.ids import slug
 from twc_tui.hub.mqtt import MqttBridge
 from twc_tui.sim.charger import SimulatedCharger
 
@@ -24,6 +25,11 @@ pytestmark = needs_mosquitto
 SPEED = 5.0
 _KEY = r"[A-Za-z_][A-Za-z0-9_]*"
 _TEMPLATE = re.compile(rf"^\{{\{{ value_json\.({_KEY}(?:\.{_KEY})*) \}}\}}$")
+
+
+def topic(sim: SimulatedCharger, kind: str) -> str:
+    """Where the bridge publishes ``kind`` for ``sim``: under the hub's id for it."""
+    return f"twc/{slug(sim.name)}/{kind}"
 
 
 def render(template: str, payload: bytes) -> str:
@@ -80,13 +86,13 @@ async def test_discovery_state_and_templates_for_na_and_eu(tmp_path: Path, broke
         async with Subscriber(broker.port) as sub, Hub(tmp_path, broker.url, sims, clock):
             configs = lambda: [t for t in sub.last if t.startswith("homeassistant/device/")]  # noqa: E731
             await sub.wait_for(lambda: len(configs()) == 2, 20, "two discovery messages")
-            await sub.wait_for(lambda: all(sub.json(f"twc/127.0.0.1_{s.port}/summary")
+            await sub.wait_for(lambda: all(sub.json(topic(s, "summary"))
                                            ["energy_delivered_wh"] is not None for s in sims),
                                20, "summaries with the energy counter")
             assert sub.last["twc/bridge/availability"] == b"online"
-            for topic in configs():
-                doc = json.loads(sub.last[topic])
-                node = topic.split("/")[2]
+            for config in configs():
+                doc = json.loads(sub.last[config])
+                node = config.split("/")[2]
                 assert re.fullmatch(r"twc_[A-Za-z0-9_-]+", node)
                 assert doc["device"]["manufacturer"] == "Tesla"
                 assert doc["device"]["identifiers"] == [node]
@@ -150,14 +156,14 @@ async def test_availability_follows_an_outage_and_events_arrive(tmp_path: Path, 
     clock = ScaledClock(10.0)
     sims = await _sims(clock, "na")
     sim = sims[0]
-    avail = f"twc/127.0.0.1_{sim.port}/availability"
-    events = f"twc/127.0.0.1_{sim.port}/event"
+    avail = topic(sim, "availability")
+    events = topic(sim, "event")
     try:
         async with Subscriber(broker.port) as sub, Hub(tmp_path, broker.url, sims, clock):
             await sub.wait_for(lambda: sub.last[avail] == b"online", 20, "online")
             await sim.go_offline()
             await sub.wait_for(lambda: sub.last[avail] == b"offline", 20, "offline")
-            state = sub.json(f"twc/127.0.0.1_{sim.port}/state")
+            state = sub.json(topic(sim, "state"))
             assert state["reachable"] is False and state["error"]
             await sim.come_back()
             await sub.wait_for(lambda: sub.last[avail] == b"online", 30, "back online")
@@ -208,7 +214,7 @@ async def test_broker_restart_down_at_start_and_refused_credentials_never_stop_p
             async with Subscriber(broker.port) as sub:
                 await sub.wait_for(lambda: sub.last["twc/bridge/availability"] == b"online",
                                    20, "connected once the broker is up")
-                await sub.wait_for(lambda: f"twc/127.0.0.1_{sim.port}/state" in sub.last, 20,
+                await sub.wait_for(lambda: topic(sim, "state") in sub.last, 20,
                                    "state after the late start")
             broker.stop()
             await _wait(lambda: hub.bridge.health()["state"] != "connected", 10,
@@ -218,7 +224,7 @@ async def test_broker_restart_down_at_start_and_refused_credentials_never_stop_p
             assert _vitals_requests(sim) >= before + 3
             broker.start()  # same port, empty broker: everything must come back
             async with Subscriber(broker.port) as sub:
-                await sub.wait_for(lambda: f"twc/127.0.0.1_{sim.port}/state" in sub.last
+                await sub.wait_for(lambda: topic(sim, "state") in sub.last
                                    and any(t.startswith("homeassistant/device/")
                                            for t in sub.last), 20, "republished after restart")
             assert hub.bridge.health()["ok"] is True

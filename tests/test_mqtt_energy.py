@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.mqtt_rig import Broker, Subscriber, needs_mosquitto
-from tests.test_mqtt import Hub, _sims
+from tests.test_mqtt import Hub, _sims, topic
 from twc_tui.core.clock import ScaledClock
 from twc_tui.engine.energy_counter import EnergyCounter, Tally, advance
 from twc_tui.engine.store_schema import connect
@@ -70,18 +70,18 @@ async def test_subscribers_read_a_rising_counter_that_survives_a_hub_restart(tmp
                                                                              ) -> None:
     clock = ScaledClock(20.0)
     sims = await _sims(clock, "eu")
-    topic = f"twc/127.0.0.1_{sims[0].port}/summary"
+    summary = topic(sims[0], "summary")
     try:
         with Broker(tmp_path) as broker:
             async with Subscriber(broker.port) as sub:
                 async with Hub(tmp_path, broker.url, sims, clock):
-                    await sub.wait_for(lambda: sub.json(topic)["energy_delivered_wh"] > 50, 20,
+                    await sub.wait_for(lambda: sub.json(summary)["energy_delivered_wh"] > 50, 20,
                                        "energy counted while charging")
-                first = sub.json(topic)["energy_delivered_wh"]
+                first = sub.json(summary)["energy_delivered_wh"]
                 async with Hub(tmp_path, broker.url, sims, clock):
-                    await sub.wait_for(lambda: sub.json(topic)["energy_delivered_wh"] > first,
+                    await sub.wait_for(lambda: sub.json(summary)["energy_delivered_wh"] > first,
                                        20, "counting on after the restart")
-                values = [json.loads(p)["energy_delivered_wh"] for p in sub.by_topic[topic]]
+                values = [json.loads(p)["energy_delivered_wh"] for p in sub.by_topic[summary]]
                 values = [v for v in values if v is not None]
                 assert values == sorted(values), "never goes down"
     finally:

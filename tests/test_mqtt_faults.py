@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.mqtt_rig import Broker, Subscriber, needs_mosquitto
-from tests.test_mqtt import Hub, _sims, _vitals_requests, _wait
+from tests.test_mqtt import Hub, _sims, _vitals_requests, _wait, topic
 from tests.test_polite import assert_polite
 from twc_tui.core.clock import ScaledClock
 from twc_tui.core.config import Settings
@@ -124,7 +124,7 @@ async def test_discovery_again_when_home_assistant_restarts_and_cleared_for_remo
                                    20, "the removed charger's discovery cleared")
                 left = [t for t in sub.last if "/device/" in t]
                 kept = json.loads(sub.last[left[0]])
-                assert kept["state_topic"] == f"twc/127.0.0.1_{sims[0].port}/state"
+                assert kept["state_topic"] == topic(sims[0], "state")
                 assert sub.by_topic[next(t for t in topics if t not in left)][-1] == b""
     finally:
         for sim in sims:

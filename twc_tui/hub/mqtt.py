@@ -36,6 +36,7 @@ from twc_tui.engine.engine import Engine, Subscription
 from twc_tui.engine.state_report import report_from_state
 from twc_tui.engine.store_schema import StoreError, connect
 from twc_tui.hub import ha_discovery as ha
+from twc_tui.hub.ids import hub_ids
 from twc_tui.hub.wire import entry_to_wire
 
 log = logging.getLogger("twc_tui.hub.mqtt")
@@ -85,9 +86,12 @@ class MqttBridge:
         self.keepalive_s = keepalive_s
         self.bridge_topic = ha.bridge_topic(settings.base_topic)
         self._chargers: dict[str, _Charger] = {}
+        # The hub's ids (the name as a slug, as in /c/<id>/...), so a topic names the charger
+        # the way every other hub path does.
+        levels = {engine_id: hub_id for hub_id, engine_id in hub_ids(engine.chargers).items()}
         used: set[str] = set()
         for c in engine.chargers:
-            level = ha.topic_id(c.id)
+            level = ha.topic_id(levels.get(c.id, c.id))
             while level in used:  # two ids that clean to the same level get distinct ones
                 level += "_"
             used.add(level)
@@ -271,10 +275,6 @@ class MqttBridge:
         prefix = self.settings.discovery_prefix
         for topic in self.registry.stale(self._chargers, prefix):
             await client.publish(topic, b"", qos=1, retain=True)
-            gone = ha.Topics(self.settings.base_topic,
-                             ha.topic_id(self.registry.topics.get(topic, "")))
-            for retained in (gone.state, gone.summary, gone.availability):
-                await client.publish(retained, b"", qos=1, retain=True)
             await asyncio.to_thread(self.registry.forget, topic)
             log.info("cleared discovery %s (its charger is no longer configured)", topic)
 
