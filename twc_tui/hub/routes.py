@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -15,12 +15,10 @@ from twc_tui.engine.session_records import session_records
 from twc_tui.engine.store import Store, StoreError
 from twc_tui.hub.metrics import exposition
 from twc_tui.hub.proxy import payload_response
+from twc_tui.hub.served import Served
 from twc_tui.hub.sse import stream_events
 from twc_tui.hub.views import state_doc
 from twc_tui.hub.wire import RANGES_S, history_to_wire
-
-if TYPE_CHECKING:
-    from twc_tui.hub.server import HubServer
 
 FULL_LOG_TAIL = 200
 HEARTBEAT_STALE_S = 5.0
@@ -31,7 +29,7 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def routes(hub: HubServer) -> list[web.RouteDef]:
+def routes(hub: Served) -> list[web.RouteDef]:
     engine = hub.engine
 
     def state_of(request: web.Request):  # type: ignore[no-untyped-def]
@@ -119,7 +117,7 @@ def _read_sessions(path: Any, names: dict[str, str], price: float | None,
         store.close()
 
 
-def _health(hub: HubServer) -> web.Response:
+def _health(hub: Served) -> web.Response:
     """200 while the engine's loop ticks, 503 when it has stopped: every charger (online or
     not) and each component registered in ``hub.health_checks`` are listed either way."""
     engine = hub.engine

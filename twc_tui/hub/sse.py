@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp_sse import sse_response
 
+from twc_tui.hub.served import Served
 from twc_tui.hub.views import entry_doc, event_doc
-
-if TYPE_CHECKING:
-    from twc_tui.hub.server import HubServer
 
 log = logging.getLogger("twc_tui.hub.sse")
 
 
-async def stream_events(hub: HubServer, request: web.Request) -> web.StreamResponse:
+async def stream_events(hub: Served, request: web.Request) -> web.StreamResponse:
     limits = hub.limits
     if hub.sse_clients >= limits.max_sse_clients:
         return web.json_response(
