@@ -54,7 +54,7 @@ def _body(endpoint: str, faults: Faults, rng: random.Random,
         return 200, json_type, sim_faults.garbage(rng), "garbage"
     if faults.oversize:
         return 200, json_type, b'{"pad":"' + b"x" * OVERSIZE_BYTES + b'"}', "oversize"
-    data: Any = payload(endpoint)
+    data: Any = sim_faults.physical(endpoint, payload(endpoint), faults)
     fault = None
     changes: tuple[tuple[bool, Callable[[dict[str, Any]], dict[str, Any]]], ...] = (
         (faults.hostile, lambda d: sim_faults.hostile_strings(endpoint, d)),

@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from twc_tui.sim.render import Fixed
+
 WRONG_SHAPES: tuple[str, ...] = ("array", "string")
 
 
@@ -54,6 +56,14 @@ class Faults:
     sentinel_rate: float = 0.0
     """Fraction of vitals within a few seconds of a state change that read 255 °C for the
     handle (the sensor's failure sentinel, seen around connector state changes)."""
+    grid_sag_v: float = 0.0
+    """Volts off the supply (``grid_v`` and the phase voltages): a sagging grid."""
+    handle_heat_c: float = 0.0
+    """Degrees added to the handle reading: a handle hotter than the model (sun, a worn pin)."""
+    firmware: str | None = None
+    """A ``firmware_version`` other than the profile's: an update the unit installed."""
+    unplugged: bool = False
+    """The car is pulled out whatever the script says (mid-charge: an unplug while charging)."""
     seed: int | None = None
     """Seeds the random choices so tests are deterministic."""
 
@@ -62,7 +72,8 @@ class Faults:
         """Parse ``"latency=0.5,error_rate=0.2,hostile"``. Raises ``ValueError`` in words."""
         faults = cls()
         fields = {f.name: f for f in dataclasses.fields(cls)}
-        aliases = {"latency": "latency_s", "stall": "stall_s"}
+        aliases = {"latency": "latency_s", "stall": "stall_s", "grid_sag": "grid_sag_v",
+                   "heat": "handle_heat_c"}
         for item in filter(None, (part.strip() for part in spec.split(","))):
             key, sep, text = (s.strip() for s in item.partition("="))
             key = aliases.get(key, key)
@@ -82,7 +93,7 @@ class Faults:
 
 
 _BOOLS = ("html", "empty", "garbage", "oversize", "wrong_types", "missing_fields",
-          "extra_fields", "hostile")  # fmt: skip
+          "extra_fields", "hostile", "unplugged")  # fmt: skip
 _RATES = ("error_rate", "truncate_rate", "reset_rate", "sentinel_rate")
 
 
@@ -95,6 +106,10 @@ def _value(key: str, text: str | None) -> Any:
         raise ValueError(f"fault {key} is on or off, not {text!r}")
     if text is None or text == "":
         raise ValueError(f"fault {key} needs a value, e.g. {key}={_EXAMPLES.get(key, '1')}")
+    if key == "firmware":
+        if not text or any(c in text for c in "\x00\r\n"):
+            raise ValueError("fault firmware needs a version, e.g. firmware=26.20.1+gabc")
+        return text
     if key == "wrong_shape":
         if text not in WRONG_SHAPES:
             raise ValueError(f"wrong_shape is 'array' or 'string', not {text!r}")
@@ -120,7 +135,8 @@ def _value(key: str, text: str | None) -> Any:
 
 _EXAMPLES = {"latency_s": "0.5", "stall_s": "20", "error_rate": "0.2", "status": "503",
              "truncate_rate": "0.1", "reset_rate": "0.1", "wrong_shape": "array",
-             "sentinel_rate": "0.5", "seed": "42"}  # fmt: skip
+             "sentinel_rate": "0.5", "seed": "42", "grid_sag_v": "40",
+             "handle_heat_c": "20", "firmware": "26.20.1+g0123456789abcd"}  # fmt: skip
 
 FAULT_HELP = """\
 fault keys for --faults (comma-separated; a bare name switches a flag on):
@@ -140,6 +156,10 @@ fault keys for --faults (comma-separated; a bare name switches a flag on):
   extra_fields       add fields no firmware sends                extra_fields
   hostile            markup, escape sequences, NUL, invalid UTF-8, 10 000-char strings
   sentinel_rate=F    handle reads 255 C around state changes     sentinel_rate=0.5
+  grid_sag=V         the grid sags by V volts                    grid_sag=40
+  heat=C             the handle reads C degrees hotter           heat=20
+  firmware=VERSION   report another firmware version             firmware=26.20.1+gabc
+  unplugged          the car is pulled out, even mid-charge        unplugged
   seed=N             make the random faults repeatable           seed=42
 example: --faults latency=0.5,error_rate=0.2,truncate_rate=0.1,hostile"""
 
@@ -212,3 +232,35 @@ def garbage(rng: random.Random) -> bytes:
 HTML_PAGE = (b"<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head>"
              b"<body><h1>Internal Server Error</h1><p>The server encountered an internal "
              b"error.</p></body></html>")
+
+
+_VOLTAGES = ("grid_v", "voltageA_v", "voltageB_v", "voltageC_v")
+_UNPLUGGED: dict[str, Any] = {
+    "contactor_closed": False, "vehicle_connected": False, "session_s": 0,
+    "vehicle_current_a": Fixed(0.3), "currentA_a": Fixed(0.0), "currentB_a": Fixed(0.3),
+    "currentC_a": Fixed(0.0), "currentN_a": Fixed(0.0), "voltageA_v": Fixed(0.1),
+    "voltageB_v": Fixed(5.4), "voltageC_v": Fixed(0.1), "prox_v": Fixed(0.0),
+    "pilot_high_v": Fixed(11.8), "pilot_low_v": Fixed(11.8), "evse_state": 1,
+    "current_alerts": [],
+}
+"""Vitals with nothing plugged in (field notes §3, the NA idle capture)."""
+
+
+def physical(endpoint: str, data: dict[str, Any], faults: Faults) -> dict[str, Any]:
+    """What the world does to an honest payload, before any wire fault: a sagging grid, a
+    hotter handle, another firmware. The numbers keep the device's decimals."""
+    if endpoint == "vitals" and faults.unplugged:
+        data = {**data, **_UNPLUGGED}
+    if endpoint == "vitals" and (faults.grid_sag_v or faults.handle_heat_c):
+        data, grid = dict(data), data.get("grid_v")
+        for key in _VOLTAGES:
+            if faults.grid_sag_v and isinstance(data.get(key), float) and data[key] > 50:
+                # Phase voltages behind an open contactor read a few volts: nothing to sag.
+                share = data[key] / grid if isinstance(grid, float) and grid > 0 else 1.0
+                data[key] = Fixed(max(0.0, data[key] - faults.grid_sag_v * share))
+        temp = data.get("handle_temp_c")
+        if faults.handle_heat_c and isinstance(temp, float) and temp < 255:
+            data["handle_temp_c"] = Fixed(temp + faults.handle_heat_c)
+    elif endpoint == "version" and faults.firmware:
+        data = {**data, "firmware_version": faults.firmware}
+    return data
