@@ -1,5 +1,10 @@
 """``twc-tui record [HOST ...]``: poll chargers without a UI and keep their history.
 
+``record`` is ``serve`` listening on a free loopback port only: a monitor or ``status``
+started on the same machine finds it through the hub file and reads from it, so a charger is
+never polled twice (the old ``record`` beside a monitor made two pollers). ``--no-http`` is
+the bare recorder, for those who want no socket at all.
+
 Meant to run as a service on a home server. It is the database's priority writer: a monitor
 that was writing hands over within seconds, and takes over again when this stops. SIGTERM and
 SIGINT flush the last batch and exit 0 (1 when some of it could not be written). One line
@@ -35,9 +40,10 @@ examples:
   twc-tui record                              the chargers in the config file
   twc-tui record --db /var/lib/twc-tui/history.db 192.168.1.50
 
-The monitor (twc-tui) can run beside it on the same database: it reads while this records.
-`twc-tui serve` is this plus HTTP: use it instead when other tools (a second monitor, Home
-Assistant, Prometheus) should read the chargers, so that each charger is polled only once.
+It is `twc-tui serve` on a free port of 127.0.0.1: a monitor or `twc-tui status` on this
+machine attaches to it by itself, so each charger is polled only once. Use `serve` for a
+fixed port, proxy ports, a token or MQTT (other machines, Home Assistant, Prometheus).
+--no-http records without any socket; a monitor started beside it then polls again.
 """
 
 
@@ -51,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH",
                         help="history database (default: config [history] db_path, else "
                              "the user state dir)")
+    parser.add_argument("--no-http", action="store_true",
+                        help="no hub on loopback: a monitor beside this polls the chargers "
+                             "again")
     return parser
 
 
@@ -67,6 +76,13 @@ def main(argv: Sequence[str]) -> int:
               "`twc-tui record HOST` or `twc-tui config init`", file=sys.stderr)
         return EXIT_USAGE
     db = default_db_path(args.db or settings.db_path)
+    if not args.no_http:
+        from twc_tui.commands import serve
+
+        try:
+            return asyncio.run(serve.serve(chargers, settings, db, listen=("127.0.0.1", 0)))
+        except KeyboardInterrupt:
+            return 130
     try:
         return asyncio.run(record(chargers, settings, db))
     except KeyboardInterrupt:  # a second Ctrl+C during shutdown
