@@ -41,7 +41,7 @@ endpoints: /api/chargers, /api/events (SSE), /api/sessions, /c/<id>/api/1/<endpo
 /c/<id>/history?range=5m|1h|24h, /metrics, /healthz. A proxy port answers as one charger
 (/api/1/vitals ... at its root) for tools that only take a host. The token (from
 --token-file, ${TOKEN_ENV} or [hub] token_file) is required on every path except the proxy
-ports. `twc-tui record` is this without HTTP.
+ports. `twc-tui record` is this on a free loopback port only.
 """
 
 
