@@ -23,11 +23,14 @@ from twc_tui.tui.kiosk import CSS as KIOSK_CSS
 from twc_tui.tui.kiosk import kiosk_index
 from twc_tui.tui.palette import palette_commands
 from twc_tui.tui.screens.detail import DetailScreen
+from twc_tui.tui.screens.fleet import FleetScreen
 from twc_tui.tui.screens.help import HelpScreen
 from twc_tui.tui.screens.overview import OverviewScreen
 from twc_tui.tui.web_visit import under_web_driver, watch_stdin
 
 RANGES = ("5m", "1h", "24h")
+FLEET_FROM = 13
+"""From this many chargers the table is the default view: twelve cards are a wall already."""
 
 
 class TwcApp(App[int]):
@@ -53,6 +56,8 @@ class TwcApp(App[int]):
                 tooltip="cycle the chart range: 5 min, 1 hour, 24 hours"),
         Binding("s", "sessions", "Sessions", id="sessions",
                 tooltip="charging sessions from the history database"),
+        Binding("v", "toggle_view", "Table/Cards", id="toggle-view",
+                tooltip="switch the overview between cards and the fleet table"),
         *(
             Binding(str(n), f"select_charger({n - 1})", f"Charger {n}", show=False,
                     id=f"charger-{n}", tooltip="show that charger (its number on the cards)")
@@ -110,6 +115,8 @@ class TwcApp(App[int]):
     def get_default_screen(self) -> Screen:
         if self.kiosk is not None:
             return OverviewScreen() if self.kiosk_view is None else DetailScreen(self.kiosk_view)
+        if len(self.states) >= FLEET_FROM:
+            return FleetScreen()
         return OverviewScreen() if len(self.states) > 1 else DetailScreen(0)
 
     async def on_mount(self) -> None:
@@ -178,14 +185,14 @@ class TwcApp(App[int]):
         screen = self.screen
         # A screen just pushed (enter, 1-9) has not composed its widgets yet; its on_mount
         # draws everything anyway.
-        if isinstance(screen, OverviewScreen | DetailScreen) and screen.is_mounted:
+        if isinstance(screen, OverviewScreen | DetailScreen | FleetScreen) and screen.is_mounted:
             with self.batch_update():
                 screen.refresh_state(charger)
 
     def _tick_ages(self) -> None:
         self._tell_if_history_stopped()
         screen = self.screen
-        if (not self.paused and isinstance(screen, OverviewScreen | DetailScreen)
+        if (not self.paused and isinstance(screen, OverviewScreen | DetailScreen | FleetScreen)
                 and screen.is_mounted):
             screen.refresh_ages()
 
@@ -259,6 +266,8 @@ class TwcApp(App[int]):
             return len(self.states) > 1 and int(str(parameters[0])) < len(self.states)
         if action in ("next_charger", "previous_charger"):
             return len(self.states) > 1
+        if action == "toggle_view":  # only where there is a view of all chargers to switch
+            return isinstance(self.screen, OverviewScreen | FleetScreen)
         return True
 
     def action_select_charger(self, index: int) -> None:
@@ -278,8 +287,21 @@ class TwcApp(App[int]):
         screen = self.screen
         if isinstance(screen, DetailScreen):
             screen.show_charger(index)
-        elif isinstance(screen, OverviewScreen):
+        elif isinstance(screen, OverviewScreen | FleetScreen):
             self.push_screen(DetailScreen(index))
+
+    def action_toggle_view(self) -> None:
+        """Switch the overview between cards and the fleet table."""
+        screen = self.screen
+        if not isinstance(screen, OverviewScreen | FleetScreen):
+            return
+        other = FleetScreen if isinstance(screen, OverviewScreen) else OverviewScreen
+        below = self.screen_stack[-2] if len(self.screen_stack) > 1 else None
+        # The default view stays at the bottom; the other one goes on top and comes off.
+        if isinstance(below, other):
+            self.pop_screen()
+        else:
+            self.push_screen(other())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

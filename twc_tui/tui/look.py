@@ -58,6 +58,37 @@ def session_words(v: Vitals) -> str:
     return f"last session {units.kwh(v.session_energy_wh)}"
 
 
+DEFAULT_TOP_KW = 11.5
+"""Trend scale when the charger's breaker is unknown: a 48 A NA unit at 240 V."""
+TREND_WINDOW_S = 300.0
+"""What a power trend shows (cards, the fleet table)."""
+
+
+def trend_top_kw(state: ChargerState, max_current_a: float | None) -> float:
+    """A trend's full scale: the breaker's power, so the bar height means something."""
+    if max_current_a is None:
+        return DEFAULT_TOP_KW
+    v = state.vitals
+    volts = v.grid_v if v is not None and v.grid_v else 240.0
+    phases = 3 if state.phase_mode == "three" else 1
+    return max_current_a * volts * phases / 1000.0
+
+
+def power_trend(state: ChargerState, width: int, now: float, top_kw: float,
+                ascii_only: bool = False) -> str:
+    """The last five minutes of power in ``width`` cells, blank where offline ("" before any
+    data). The window moves on by whole columns, so a line that shows it is re-sent once a
+    column, not with every sample."""
+    if width <= 0:
+        return ""
+    column_s = TREND_WINDOW_S / width
+    end = math.floor(now / column_s) * column_s
+    values = state.history.series("power_kw", end - TREND_WINDOW_S, end, width, max_gap=15.0)
+    if all(math.isnan(x) for x in values):
+        return ""
+    return trend(values, top_kw, ascii_only)
+
+
 def trend(values: Sequence[float], top: float, ascii_only: bool = False) -> str:
     """One line of bars on a fixed 0..``top`` scale; NaN (offline) is a blank gap.
 

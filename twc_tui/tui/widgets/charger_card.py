@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 from textual.content import Content
 
 from twc_tui.core import units
 from twc_tui.core.text import safe_text
 from twc_tui.engine.charger_state import ChargerState
-from twc_tui.tui.look import badge, safe, session_words, trend
+from twc_tui.tui.look import badge, power_trend, safe, session_words, trend_top_kw
 from twc_tui.tui.widgets.line_view import LineView
-
-DEFAULT_TOP_KW = 11.5
-"""Trend scale when the charger's breaker is unknown: a 48 A NA unit at 240 V."""
-TREND_WINDOW_S = 300.0
 
 
 class ChargerCard(LineView, can_focus=True):
@@ -94,29 +88,12 @@ class ChargerCard(LineView, can_focus=True):
         )
         label = v.state.label + ("" if v.state.verified else "?") + f" ({v.evse_state})"
         spark_width = max(0, width - len(label) - 1)
-        # The window moves on by whole columns, so the trend line is re-sent once a column
-        # (about every 5 s), not with every sample.
-        column_s = TREND_WINDOW_S / max(1, spark_width)
-        end = math.floor(self.now() / column_s) * column_s
-        values = state.history.series(
-            "power_kw", end - TREND_WINDOW_S, end, spark_width, max_gap=15.0
-        )
-        spark = "" if all(math.isnan(x) for x in values) else trend(
-            values, self._top_kw(), self.ascii_only
-        )
+        spark = power_trend(state, spark_width, self.now(),
+                            trend_top_kw(state, self.max_current_a), self.ascii_only)
         line2 = Content.assemble(
             (spark.ljust(spark_width), "$text-success"), " ", (label, "$text-muted")
         )
         return [line1, line2, self._footer()]
-
-    def _top_kw(self) -> float:
-        """The trend's full scale: the breaker's power, so the bar height means something."""
-        if self.max_current_a is None:
-            return DEFAULT_TOP_KW
-        v = self.state.vitals
-        volts = (v.grid_v if v is not None and v.grid_v else 240.0)
-        phases = 3 if self.state.phase_mode == "three" else 1
-        return self.max_current_a * volts * phases / 1000.0
 
     def _footer(self) -> Content:
         state = self.state

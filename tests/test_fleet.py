@@ -1,0 +1,123 @@
+"""The fleet table: the default above twelve chargers, filter, sort by key and by header,
+totals, enter opens Detail, and only changed cells are sent."""
+
+from __future__ import annotations
+
+from tests.test_tui_keys import screen_text
+from tests.tui_scenario import IDLE_VITALS, NA_VITALS, NOW, success
+from twc_tui.core.client import Unreachable
+from twc_tui.core.clock import FixedClock
+from twc_tui.core.config import Settings
+from twc_tui.core.targets import ChargerConfig
+from twc_tui.engine.poller import PollFailure
+from twc_tui.tui.app import TwcApp
+from twc_tui.tui.screens.detail import DetailScreen
+from twc_tui.tui.screens.fleet import FleetScreen
+from twc_tui.tui.screens.overview import OverviewScreen
+
+
+def fleet_app(count: int = 30) -> TwcApp:
+    """``count`` chargers: every third charging (more amps further down), one offline."""
+    chargers = [ChargerConfig(f"10.0.0.{i + 1}", name=f"Bay {i:02d}", max_current_a=48.0)
+                for i in range(count)]
+    app = TwcApp(chargers, Settings(), live=False, clock=FixedClock(NOW))
+    for i, c in enumerate(chargers):
+        charging = i % 3 == 0
+        raw = {**(NA_VITALS if charging else IDLE_VITALS), "handle_temp_c": 20.0 + i,
+               "vehicle_current_a": 10.0 + i if charging else 0.3}
+        for k in range(30):
+            app.apply_event(success(c.id, "vitals", raw, NOW - 290 + k * 10))
+    down = chargers[4].id
+    for n in (1, 2, 3):
+        app.apply_event(PollFailure(down, "vitals", Unreachable("connection refused",
+                                                                endpoint="vitals"),
+                                    NOW - 30 + n, n, n >= 3, 60.0))
+    return app
+
+
+def rows(app: TwcApp) -> list[str]:
+    return [line for line in screen_text(app).splitlines() if line.lstrip().startswith("Bay")]
+
+
+async def test_the_table_is_the_default_above_twelve_and_v_toggles() -> None:
+    app = fleet_app(30)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert isinstance(app.screen, FleetScreen)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Name ↑" in text and "Trend 5m" in text and "v Table/Cards" in text
+        assert "10 charging · 10 plugged in · 1 offline" in text
+        assert "hottest handle 49.0 °C (Bay 29)" in text
+        assert "OFFLINE" in next(r for r in rows(app) if "Bay 04" in r)
+        await pilot.press("v")
+        assert isinstance(app.screen, OverviewScreen)
+        await pilot.press("v")
+        assert isinstance(app.screen, FleetScreen)
+    app = fleet_app(12)
+    async with app.run_test(size=(120, 40)):
+        assert isinstance(app.screen, OverviewScreen)
+
+
+async def test_filter_by_name_state_or_host_then_clear() -> None:
+    app = fleet_app(30)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"charging")
+        await pilot.pause()
+        shown = rows(app)
+        assert len(shown) == 10 and all("CHARGING" in r for r in shown)
+        assert "10 of 30 shown" in screen_text(app)
+        await pilot.press("enter")  # keeps the filter, back to the table
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"10.0.0.12")
+        await pilot.pause()
+        assert [r.split()[1] for r in rows(app)] == ["11"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(rows(app)) >= 30 or "30 chargers" in screen_text(app)
+
+
+async def test_sort_by_key_and_by_clicking_a_header() -> None:
+    app = fleet_app(30)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("o", "o")  # name -> state -> power
+        await pilot.pause()
+        assert "Power ↓" in screen_text(app)
+        assert rows(app)[0].split()[:2] == ["Bay", "27"]  # the most amps
+        header = next(line for line in screen_text(app).splitlines() if "Handle" in line)
+        await pilot.click("#fleet-table", offset=(header.index("Handle") + 1, 0))
+        await pilot.pause()
+        assert "Handle ↓" in screen_text(app)
+        assert rows(app)[0].split()[:2] == ["Bay", "29"]  # the hottest
+        await pilot.press("O")
+        await pilot.pause()
+        assert rows(app)[0].split()[:2] == ["Bay", "00"]
+
+
+async def test_enter_opens_the_detail_of_the_row_under_the_cursor() -> None:
+    app = fleet_app(30)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert "Bay 02" in screen_text(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, FleetScreen)
+
+
+async def test_a_poll_changes_only_its_row_and_redraws_within_a_second() -> None:
+    app = fleet_app(30)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one("#fleet-table")
+        sent: list[tuple[object, object]] = []
+        original = table.update_cell
+
+        def spy(row, column, value, **kw):  # type: ignore[no-untyped-def]
+            sent.append((row, column))
+            return original(row, column, value, **kw)
+
+        table.update_cell = spy  # type: ignore[method-assign]
+        charger = list(app.states)[3]
+        app.apply_event(success(charger, "vitals", {**NA_VITALS, "vehicle_current_a": 44.4,
+                                                    "handle_temp_c": 23.0}, NOW))
+        await pilot.pause(1.3)
+        assert "44.4 A" in next(r for r in rows(app) if "Bay 03" in r)
+        assert {row for row, _ in sent} == {charger}

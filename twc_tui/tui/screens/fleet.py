@@ -1,0 +1,164 @@
+"""The fleet: every charger as a row of one table, for more chargers than cards can hold.
+
+It reads only the chargers' states (never the network) and redraws at most once a second:
+polls only mark their charger as changed, and the next redraw sends the cells of those rows
+that changed. With 300 chargers at the idle cadence that is about sixty rows a second, not
+three hundred; the totals line is sent only when its text changes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from twc_tui.core import units
+from twc_tui.core.text import safe_text
+from twc_tui.engine.charger_state import ChargerState
+from twc_tui.tui.widgets.fleet_table import COLUMN_KEYS, COLUMNS, FleetTable
+
+if TYPE_CHECKING:
+    from twc_tui.tui.monitor_api import MonitorApp
+
+REDRAW_EVERY_S = 1.0
+
+
+def totals_line(states: list[ChargerState], shown: int) -> Text:
+    """Total power, how many charge, are plugged in and offline, and the hottest handle."""
+    power = sum(s.power_w or 0.0 for s in states if s.health != "offline")
+    charging = sum(1 for s in states if s.vitals is not None and s.vitals.charging)
+    plugged = sum(1 for s in states if s.vitals is not None and s.vitals.plugged)
+    offline = sum(1 for s in states if s.health == "offline")
+    hot = [(s.vitals.handle_temp_c, s.name) for s in states
+           if s.vitals is not None and s.vitals.handle_temp_c is not None]
+    line = Text()
+    line.append(f"{units.kw(power)} total", style="bold")
+    line.append(f" · {charging} charging · {plugged} plugged in · ")
+    line.append(f"{offline} offline", style="bold red" if offline else "")
+    if hot:
+        temp, name = max(hot)
+        line.append(f" · hottest handle {units.celsius(temp)} ({safe_text(name, 24)})")
+    count = len(states)
+    line.append(f"   {shown} of {count} shown" if shown != count else f"   {count} chargers",
+                style="dim")
+    return line
+
+
+class FleetScreen(Screen[None]):
+    """All chargers in a sortable, filterable table."""
+
+    DEFAULT_CSS = """
+    FleetScreen #fleet-totals { height: 1; padding: 0 1; background: $boost; }
+    FleetScreen #fleet-filter { display: none; height: 3; }
+    FleetScreen.-filtering #fleet-filter { display: block; }
+    """
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/", id="fleet-filter",
+                tooltip="show only chargers whose name, state or host has this text"),
+        Binding("o", "sort", "Sort", id="fleet-sort",
+                tooltip="sort by the next column (or click a column's title)"),
+        Binding("O", "reverse", "Reverse", show=False, id="fleet-reverse",
+                tooltip="reverse the order"),
+    ]
+
+    app: MonitorApp
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        yield Header()
+        yield Static(id="fleet-totals")
+        yield Input(placeholder="filter: name, state or host (enter keeps it, esc clears)",
+                    id="fleet-filter")
+        yield FleetTable(list(app.states.values()), now=app.now,
+                         max_current=lambda charger: app.max_current.get(charger),
+                         ascii_only=app.settings.ascii, handle_warn_c=app.settings.handle_warn_c,
+                         id="fleet-table")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._dirty: set[str] = set()
+        self._totals = ""
+        self._table = self.query_one(FleetTable)
+        self._table.focus()
+        self._show_totals()
+        self.set_interval(REDRAW_EVERY_S, self._redraw)
+
+    # -- what the app calls --------------------------------------------------------------
+    def refresh_state(self, charger: str | None) -> None:
+        """A poll changed ``charger`` (every charger for None): drawn at the next redraw."""
+        self._dirty.update(self.app.states if charger is None else (charger,))
+
+    def refresh_ages(self) -> None:
+        self.refresh_state(None)
+
+    def _redraw(self) -> None:
+        if self.app.paused or not self._dirty:
+            return
+        dirty, self._dirty = self._dirty, set()
+        with self.app.batch_update():
+            if self._table.update(dirty):
+                self._table.resort()
+            self._show_totals()
+
+    def _show_totals(self) -> None:
+        line = totals_line(list(self.app.states.values()), len(self._table.shown()))
+        if line.plain != self._totals:
+            self._totals = line.plain
+            self.query_one("#fleet-totals", Static).update(line)
+
+    # -- filter, sort, open --------------------------------------------------------------
+    def action_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one("#fleet-filter", Input).focus()
+
+    @on(Input.Changed, "#fleet-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._table.needle = event.value.strip()
+        self._table.show_rows()
+        self._show_totals()
+
+    @on(Input.Submitted, "#fleet-filter")
+    def _filter_kept(self) -> None:
+        self._table.focus()
+        if not self._table.needle:
+            self.remove_class("-filtering")
+
+    def key_escape(self) -> None:
+        field = self.query_one("#fleet-filter", Input)
+        if self.has_class("-filtering"):
+            field.value = ""
+            self.remove_class("-filtering")
+            self._table.focus()
+
+    def action_sort(self) -> None:
+        keys = list(COLUMN_KEYS)
+        self._sort_by(keys[(keys.index(self._table.sort_key) + 1) % len(keys)], None)
+
+    def action_reverse(self) -> None:
+        self._sort_by(self._table.sort_key, not self._table.reverse)
+
+    @on(DataTable.HeaderSelected)
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        table = self._table
+        self._sort_by(key, not table.reverse if key == table.sort_key else None)
+
+    def _sort_by(self, key: str, reverse: bool | None) -> None:
+        table = self._table
+        column = next(c for c in COLUMNS if c.key == key)
+        # Numbers read best largest first, names and states A to Z.
+        table.sort_key, table.reverse = key, column.right if reverse is None else reverse
+        table.resort()
+        self.notify(f"Sorted by {column.title.lower()}{' ↓' if table.reverse else ' ↑'}",
+                    timeout=2)
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        charger = str(event.row_key.value)
+        self.app.open_detail(list(self.app.states).index(charger))

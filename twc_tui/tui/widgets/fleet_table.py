@@ -1,0 +1,198 @@
+"""Many chargers as rows of a table that only ever changes the cells that changed.
+
+With 300 chargers polled every 5 s, sixty states change each second. Rebuilding the table for
+each would cost a full repaint per poll; here every row keeps the text of its cells, a
+redraw computes the cells of the chargers that changed since the last one, and only cells
+whose text differs are sent to the table. Sorting and filtering work from the states
+themselves (numbers, not the text shown), so "12.3 kW" sorts above "9.8 kW".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from twc_tui.core import units
+from twc_tui.core.text import safe_text
+from twc_tui.engine.charger_state import ChargerState
+from twc_tui.tui.look import badge, power_trend, trend_top_kw
+
+TREND_CELLS = 12
+
+# Textual styles ($text-error...) are not Rich styles: the table's cells use Rich names.
+STATE_STYLES = {"OFFLINE": "bold red", "ERROR": "bold yellow", "CHARGING": "bold green",
+                "DERATED": "bold yellow", "PLUGGED IN": "bold cyan", "IDLE": "bold blue",
+                "CONNECTING": "dim"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: key, title, right-aligned, and the sort key taken from a charger (None
+    when not known: such rows go last, whichever the direction)."""
+
+    key: str
+    title: str
+    right: bool
+    sort: Callable[[ChargerState], Any]
+
+
+def _vital(name: str) -> Callable[[ChargerState], Any]:
+    return lambda s: None if s.vitals is None else getattr(s.vitals, name)
+
+
+def _age(s: ChargerState) -> float | None:
+    at = s.updated.get("vitals")
+    return None if at is None else -at
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "Name", False, lambda s: s.name.casefold()),
+    Column("state", "State", False, lambda s: badge(s)[0]),
+    Column("power", "Power", True, lambda s: s.power_w),
+    Column("current", "Current", True, _vital("vehicle_current_a")),
+    Column("session", "Session", True, _vital("session_energy_wh")),
+    Column("handle", "Handle", True, _vital("handle_temp_c")),
+    Column("age", "Age", True, _age),
+    Column("trend", "Trend 5m", False, lambda s: s.history.latest("power_kw")),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+
+
+def matches(state: ChargerState, needle: str) -> bool:
+    """The ``/`` filter: a name, a state word or a host, in any case."""
+    if not needle:
+        return True
+    needle = needle.casefold()
+    words = (state.name, badge(state)[0], state.charger)
+    return any(needle in safe_text(w, 200).casefold() for w in words)
+
+
+class _NameCell(Text):
+    """The name cell knows its charger: sorting looks the charger's state up by it."""
+
+    charger = ""
+
+
+class FleetTable(DataTable[Text]):
+    """One row per charger, keyed by its id."""
+
+    DEFAULT_CSS = """
+    FleetTable { height: 1fr; }
+    """
+
+    def __init__(self, states: Sequence[ChargerState], *, now: Callable[[], float],
+                 max_current: Callable[[str], float | None], ascii_only: bool = False,
+                 handle_warn_c: float = 60.0, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.states = {s.charger: s for s in states}
+        self.now = now
+        self.max_current = max_current
+        self.ascii_only = ascii_only
+        self.handle_warn_c = handle_warn_c
+        self.sort_key = "name"
+        self.reverse = False
+        self.needle = ""
+        self._cells: dict[str, tuple[str, ...]] = {}
+        """What each shown row shows, as plain text: a cell is sent only when it changes."""
+
+    def on_mount(self) -> None:
+        for column in COLUMNS:
+            width = TREND_CELLS if column.key == "trend" else None
+            self.add_column(Text(column.title + "  "), key=column.key, width=width)
+        self.show_rows()
+
+    # -- rows ----------------------------------------------------------------------------
+    def shown(self) -> list[str]:
+        """The chargers that pass the filter, in table order."""
+        return [str(row.key.value) for row in self.ordered_rows]
+
+    def show_rows(self) -> None:
+        """Bring the set of rows in line with the filter (rows come and go, none rebuilt)."""
+        wanted = [c for c, s in self.states.items() if matches(s, self.needle)]
+        for charger in list(self._cells):
+            if charger not in wanted:
+                self.remove_row(charger)
+                del self._cells[charger]
+        for charger in wanted:
+            if charger not in self._cells:
+                cells = self._render(self.states[charger])
+                self._cells[charger] = tuple(c.plain for c in cells)
+                self.add_row(*cells, key=charger)
+        self.resort()
+
+    def update(self, chargers: Iterable[str]) -> bool:
+        """Send the cells that changed for ``chargers``; True when the sort column moved."""
+        moved = False
+        sort_index = COLUMN_KEYS.index(self.sort_key)
+        for charger in chargers:
+            old = self._cells.get(charger)
+            state = self.states.get(charger)
+            if old is None or state is None:
+                continue
+            cells = self._render(state)
+            new = tuple(c.plain for c in cells)
+            for index, (a, b) in enumerate(zip(old, new, strict=True)):
+                if a != b:
+                    self.update_cell(charger, COLUMN_KEYS[index], cells[index])
+                    moved = moved or index == sort_index
+            self._cells[charger] = new
+        return moved
+
+    def resort(self) -> None:
+        """Order the rows by the sort column, keeping the cursor on the same charger."""
+        column = next(c for c in COLUMNS if c.key == self.sort_key)
+        current = None
+        if self.row_count and 0 <= self.cursor_row < self.row_count:
+            current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        # By name first: ties keep that order, so equal rows never swap from poll to poll.
+        base = sorted(self._cells, key=lambda c: (self.states[c].name.casefold(), c))
+        keys = {c: column.sort(self.states[c]) for c in base}
+        known = sorted((c for c in base if keys[c] is not None), key=keys.__getitem__,
+                       reverse=self.reverse)
+        position = {c: i for i, c in enumerate(known + [c for c in base if keys[c] is None])}
+        self.sort("name", key=lambda cell: position[cell.charger])
+        arrow = " ↓" if self.reverse else " ↑"
+        for c in COLUMNS:
+            # Room for the arrow in every title: a column never changes width when sorted.
+            self.columns[c.key].label = Text(c.title + (arrow if c.key == self.sort_key
+                                                        else "  "))
+        self._require_update_dimensions = True
+        if current is not None and current in position:
+            self.move_cursor(row=position[current], animate=False)
+
+    # -- cells ---------------------------------------------------------------------------
+    def _render(self, state: ChargerState) -> list[Text]:
+        word, _ = badge(state)
+        v = state.vitals
+        name = _NameCell(safe_text(state.name, 28))
+        name.charger = state.charger
+        status = Text(word, style=STATE_STYLES.get(word, "bold"))
+        if v is None:
+            power = current = session = handle = Text("-", justify="right")
+        else:
+            power = Text(units.kw(state.power_w), justify="right")
+            current = Text(units.amps(v.vehicle_current_a), justify="right")
+            words = (f"{units.kwh(v.session_energy_wh)} · {units.duration(v.session_s)}"
+                     if v.plugged else f"last {units.kwh(v.session_energy_wh)}")
+            session = Text(words, justify="right")
+            hot = v.handle_temp_c is not None and v.handle_temp_c >= self.handle_warn_c
+            handle = Text(units.celsius(v.handle_temp_c), justify="right",
+                          style="bold yellow" if hot else "")
+        if state.health == "offline":
+            since = units.clock(state.offline_since, with_seconds=False)
+            age = Text(f"OFFLINE {since}", style="bold red", justify="right")
+        else:
+            seconds = state.age(self.now())
+            # Fresh within a poll or two: "now", so rows do not tick every second.
+            fresh = seconds is not None and seconds < 15
+            age = Text("now" if fresh else units.age(seconds), justify="right",
+                       style="yellow" if state.health == "error" else "dim")
+        spark = power_trend(state, TREND_CELLS, self.now(),
+                            trend_top_kw(state, self.max_current(state.charger)),
+                            self.ascii_only)
+        return [name, status, power, current, session, handle, age,
+                Text(spark.ljust(TREND_CELLS), style="green")]
