@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from twc_tui.core.simulator import SimulatedCharger, SimulatorFarm
+from twc_tui.sim.charger import SimulatedCharger, SimulatorFarm
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 

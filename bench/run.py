@@ -28,7 +28,7 @@ import harness
 from harness import LIVE_KW, PtyProcess, SimThread
 from report import Check, write_results
 
-from twc_tui.core.simulator import SimulatedCharger
+from twc_tui.sim.charger import SimulatedCharger
 
 BENCH = Path(__file__).resolve().parent
 COLS, ROWS = 160, 50
