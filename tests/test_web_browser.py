@@ -32,7 +32,6 @@ playwright = pytest.importorskip("playwright.async_api", reason="playwright is n
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing (apt-get install chromium)")
 
-SHOTS = Path(__file__).resolve().parent / "__web_shots__"
 POWER = re.compile(r"(\d+\.\d\d) kW")
 PATHS = {f"/api/1/{e}" for e in ("vitals", "lifetime", "wifi_status", "version")}
 
@@ -90,8 +89,8 @@ async def test_the_overview_and_a_kiosk_detail_in_chromium(tmp_path: Path) -> No
         # Textual shows the footer's keys once the page has focus, as a tap gives it.
         await page.locator("textarea.xterm-helper-textarea").focus()
         text = await wait_for_screen(page, lambda t: "Quit" in t)
-        SHOTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(SHOTS / "web-overview.png"))
+        # Kept with the test's temporary files, to be looked at when it fails.
+        await page.screenshot(path=str(tmp_path / "web-overview.png"))
 
         # A wall tablet: one charger's detail, charts and all, and no footer.
         kiosk = await browser.new_page(viewport={"width": 1024, "height": 768})
@@ -102,7 +101,7 @@ async def test_the_overview_and_a_kiosk_detail_in_chromium(tmp_path: Path) -> No
                                      and "Current" in t)
         assert "Garage" not in text
         assert "Quit" not in text and "Help" not in text
-        await kiosk.screenshot(path=str(SHOTS / "web-kiosk-detail.png"))
+        await kiosk.screenshot(path=str(tmp_path / "web-kiosk-detail.png"))
         await browser.close()
 
 
