@@ -101,7 +101,9 @@ class FleetTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         for column in COLUMNS:
-            width = TREND_CELLS if column.key == "trend" else None
+            # Fixed where the text comes and goes ("now", "OFFLINE 18:04"), so no column
+            # is cut or has to move when a charger changes.
+            width = {"trend": TREND_CELLS, "age": 13, "state": 10, "session": 18}.get(column.key)
             self.add_column(Text(column.title + "  "), key=column.key, width=width)
         self.show_rows()
 
