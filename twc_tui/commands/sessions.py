@@ -19,6 +19,7 @@ from twc_tui.engine.recorder import default_db_path
 from twc_tui.engine.session_records import FIELDS, session_records
 from twc_tui.engine.session_records import iso as iso  # `export` and older callers
 from twc_tui.engine.store import Store, StoreError
+from twc_tui.engine.tariff import Tariff
 
 EXIT_USAGE = 2
 
@@ -102,7 +103,7 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
             # The config's names win; the database remembers names given to `record` or
             # the monitor.
             records = session_records(store, {c.id: c.name for c in settings.chargers
-                                              if c.name}, settings.price_per_kwh, since)
+                                              if c.name}, Tariff.of(settings), since)
         except StoreError as error:
             print(f"twc-tui sessions: {error}", file=sys.stderr)
             return EXIT_USAGE
@@ -118,5 +119,5 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
         writer.writeheader()
         writer.writerows({k: csv_cell(v) for k, v in rec.items()} for rec in records)
     else:
-        write_table(records, out, settings.currency)
+        write_table(records, out, (Tariff.of(settings) or Tariff()).currency or settings.currency)
     return 0

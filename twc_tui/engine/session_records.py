@@ -10,6 +10,7 @@ from typing import Any
 
 from twc_tui.engine.session_tracker import Session, cost
 from twc_tui.engine.store import Store
+from twc_tui.engine.tariff import Tariff, session_cost
 
 FIELDS = ("charger", "started", "ended", "duration_s", "charging_s", "energy_kwh", "peak_kw",
           "max_handle_c", "alerts", "complete", "reboots", "lifetime_delta_kwh", "cost", "notes")
@@ -24,7 +25,9 @@ def iso(at: float | None) -> str:
     return datetime.fromtimestamp(at).astimezone().isoformat(timespec="seconds")
 
 
-def session_record(s: Session, name: str, price: float | None) -> dict[str, Any]:
+def session_record(s: Session, name: str, price: float | None,
+                   priced: float | None = None) -> dict[str, Any]:
+    """``priced``: the cost on a time-of-use tariff, when known (else at the flat price)."""
     def r(value: float | None, digits: int) -> float | None:
         return None if value is None or not math.isfinite(value) else round(value, digits)
 
@@ -36,14 +39,17 @@ def session_record(s: Session, name: str, price: float | None) -> dict[str, Any]
         "complete": s.complete, "reboots": s.reboots,
         "lifetime_delta_kwh": None if s.lifetime_delta_wh is None
         else r(s.lifetime_delta_wh / 1000, 3),
-        "cost": r(cost(s.energy_wh, price), 2), "notes": ", ".join(s.notes),
+        "cost": r(cost(s.energy_wh, price) if priced is None else priced, 2),
+        "notes": ", ".join(s.notes),
     }
 
 
-def session_records(store: Store, names: Mapping[str, str], price: float | None,
+def session_records(store: Store, names: Mapping[str, str], price: float | Tariff | None,
                     since: float | None = None) -> list[dict[str, Any]]:
     """Every session since ``since`` as a record. ``names`` (charger id to name, from the
     config) wins over the names the database remembers. Raises ``StoreError``."""
     rows = store.sessions(since)
     known = {**store.names(), **names}
-    return [session_record(s, known.get(s.charger, s.charger), price) for s in rows]
+    tariff = Tariff(fallback=price) if isinstance(price, int | float) else price
+    return [session_record(s, known.get(s.charger, s.charger), None,
+                           session_cost(store, s, tariff)) for s in rows]

@@ -22,10 +22,11 @@ from textual.widgets import DataTable, Footer, Static
 from twc_tui.core.config import Settings
 from twc_tui.core.text import safe_text
 from twc_tui.core.units import duration
-from twc_tui.engine.session_tracker import Session, cost, totals
+from twc_tui.engine.session_tracker import Session, period_of, totals
 from twc_tui.engine.store import Store
 from twc_tui.engine.store import _merge as merge_sessions
 from twc_tui.engine.store_schema import StoreError
+from twc_tui.engine.tariff import Tariff, session_cost
 
 COLUMNS: tuple[tuple[str, str, Callable[[Session], Any]], ...] = (
     ("started", "Started", lambda s: s.started),
@@ -35,7 +36,7 @@ COLUMNS: tuple[tuple[str, str, Callable[[Session], Any]], ...] = (
     ("energy", "kWh", lambda s: s.energy_wh),
     ("peak", "Peak kW", lambda s: s.peak_power_w),
     ("handle", "Handle", lambda s: -1.0 if s.max_handle_c is None else s.max_handle_c),
-    ("cost", "Cost", lambda s: s.energy_wh),
+    ("cost", "Cost", lambda s: s.energy_wh),  # sorts like energy: near enough, no I/O
     ("notes", "Notes", lambda s: (s.complete, sorted(s.alerts))),
 )
 """Column key, title, and the sort key taken from the session."""
@@ -106,6 +107,10 @@ class SessionsScreen(Screen[None]):
         self.store = store
         """None when the store could not be opened: the screen says why instead."""
         self.settings = settings
+        self.tariff = Tariff.of(settings)
+        """Flat price and time-of-use zones; None: no cost column."""
+        self.costs: dict[tuple[str, int], float | None] = {}
+        """Each stored session's cost on the tariff, from its samples (read with them)."""
         self.names = names or {}
         """Charger id to the name the user gave it."""
         self.live = live
@@ -130,7 +135,7 @@ class SessionsScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#sessions-table", DataTable)
         for key, title, _ in COLUMNS:
-            if key != "cost" or self.settings.price_per_kwh is not None:
+            if key != "cost" or self.tariff is not None:
                 table.add_column(title, key=key)
         self.action_reload()
         self.call_after_refresh(self._chart)  # its size is known only after the first layout
@@ -159,6 +164,8 @@ class SessionsScreen(Screen[None]):
                 reader = Store.open(self.store.path, readonly=True)
                 try:
                     rows = reader.sessions()
+                    self.costs = {(r.charger, round(r.started)): session_cost(
+                        reader, r, self.tariff) for r in rows}
                 finally:
                     reader.close()
             except StoreError as failure:
@@ -186,7 +193,7 @@ class SessionsScreen(Screen[None]):
         self._chart()
         total = sum(s.energy_wh for s in self.sessions)
         line = Text(f"{len(self.sessions)} sessions, {total / 1000:.1f} kWh")
-        money = self._money(total)
+        money = self._money(self._sum_cost(self.sessions))
         if money:
             line.append(f", {money}")
         line.append(f"   sorted by {self.sort_key}{' ↓' if self.reverse else ' ↑'}", style="dim")
@@ -205,9 +212,19 @@ class SessionsScreen(Screen[None]):
                                  days=max(1, min(CHART_DAYS, height or CHART_DAYS)),
                                  ascii_only=self.settings.ascii, now=self.now()))
 
-    def _money(self, wh: float) -> str:
-        value = cost(wh, self.settings.price_per_kwh)
-        return "" if value is None else f"{safe_text(self.settings.currency, 4)}{value:.2f}"
+    def _cost(self, s: Session) -> float | None:
+        key = (s.charger, round(s.started))
+        if s.ended is not None and key in self.costs:
+            return self.costs[key]
+        return session_cost(None, s, self.tariff)  # in progress: priced at its start
+
+    def _sum_cost(self, sessions: list[Session]) -> float | None:
+        values = [self._cost(s) for s in sessions]
+        return None if self.tariff is None or None in values else sum(v or 0.0 for v in values)
+
+    def _money(self, value: float | None) -> str:
+        currency = (self.tariff.currency if self.tariff else "") or self.settings.currency
+        return "" if value is None else f"{safe_text(currency, 4)}{value:.2f}"
 
     def _table(self) -> None:
         table = self.query_one("#sessions-table", DataTable)
@@ -225,8 +242,8 @@ class SessionsScreen(Screen[None]):
                 Text("-" if s.max_handle_c is None else f"{s.max_handle_c:.0f}°C",
                      justify="right"),
             ]
-            if self.settings.price_per_kwh is not None:
-                cells.append(Text(self._money(s.energy_wh), justify="right"))
+            if self.tariff is not None:
+                cells.append(Text(self._money(self._cost(s)), justify="right"))
             cells.append(Text(safe_text(", ".join(notes), 60),
                               style="" if s.complete else "yellow"))
             table.add_row(*cells)
@@ -235,14 +252,18 @@ class SessionsScreen(Screen[None]):
         table = self.query_one("#sessions-totals", DataTable)
         table.clear(columns=True)
         table.add_columns(self.period.capitalize(), "n", "kWh", "Charging")
-        if self.settings.price_per_kwh is not None:
+        if self.tariff is not None:
             table.add_column("Cost")
+        by_period: dict[str, list[Session]] = {}
+        for s in self.sessions:
+            by_period.setdefault(period_of(s.started, self.period)[0], []).append(s)
         for t in reversed(totals(self.sessions, self.period)):
             cells = [Text(t.period), Text(str(t.sessions), justify="right"),
                      Text(f"{t.energy_wh / 1000:.1f}", justify="right"),
                      Text(duration(t.charging_s), justify="right")]
-            if self.settings.price_per_kwh is not None:
-                cells.append(Text(self._money(t.energy_wh), justify="right"))
+            if self.tariff is not None:
+                cells.append(Text(self._money(self._sum_cost(by_period[t.period])),
+                                  justify="right"))
             table.add_row(*cells)
 
     # -- actions -------------------------------------------------------------------------
@@ -256,7 +277,7 @@ class SessionsScreen(Screen[None]):
 
     def action_sort(self) -> None:
         keys = [k for k, _, _ in COLUMNS
-                if k != "cost" or self.settings.price_per_kwh is not None]
+                if k != "cost" or self.tariff is not None]
         self.sort_key = keys[(keys.index(self.sort_key) + 1) % len(keys)]
         self.redraw()
 
