@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from twc_tui.commands.record import run_headless
+from twc_tui.commands.headless import run_headless
 from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.listen import DEFAULT_HUB_PORT, is_loopback, parse_listen
 from twc_tui.core.mqtt_settings import MqttSettings, check_url
