@@ -102,6 +102,13 @@ async def test_the_overview_and_a_kiosk_detail_in_chromium(tmp_path: Path) -> No
         assert "Garage" not in text
         assert "Quit" not in text and "Help" not in text
         await kiosk.screenshot(path=str(tmp_path / "web-kiosk-detail.png"))
+
+        # An address naming no charger: the overview, and a line saying why.
+        unknown = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await watch_terminal(unknown)
+        await unknown.goto(f"{web.url}?charger=carport")
+        text = await wait_for_screen(unknown, lambda t: "no charger 'carport'" in t)
+        assert "showing the overview" in text and "Garage" in text and "Driveway" in text
         await browser.close()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterable, Sequence
 
@@ -102,10 +101,13 @@ class TwcApp(App[int]):
         self.kiosk = kiosk
         """``--kiosk``: one view (``overview`` or a charger), no footer; None otherwise."""
         self.kiosk_view: int | None = None
+        self._kiosk_note = ""
         if kiosk is not None:
             self.add_class("-kiosk")
-            with contextlib.suppress(ValueError):  # checked by the command; else the overview
+            try:
                 self.kiosk_view = kiosk_index(self.chargers, kiosk)
+            except ValueError as error:  # a browser tab's address: show the overview, say why
+                self._kiosk_note = f"{error}; showing the overview"
         self.engine.listen(self._updated)
         if isinstance(self.engine, RemoteEngine):
             self.title = f"twc-tui {self.via}"
@@ -128,6 +130,8 @@ class TwcApp(App[int]):
         await self.engine.start()
         if isinstance(self.engine, RemoteEngine) and self.engine.notice:
             self.notify(self.engine.notice, timeout=8, markup=False)
+        if self._kiosk_note:
+            self.notify(self._kiosk_note, severity="warning", timeout=15, markup=False)
         if self.engine.history and self.engine.recorder is None and self.engine.store is None:
             self.notify(self.engine.history_note, severity="warning", timeout=15, markup=False)
         self._was_recording = self.engine.recorder is not None
