@@ -37,6 +37,10 @@ CURRENT_CHANGE = 0.15
 """A current this much off the one the fit started with starts a new fit."""
 MAX_GAP_S = 120.0
 TAU_RANGE_S = (60.0, 4 * 3600.0)
+FIT_POINTS = 60
+"""The fit sees at most this many points (means of neighbours): a few ms of work, not 20."""
+REFIT_S = 60.0
+"""A new fit once a minute of new readings: the derate is minutes away, not seconds."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class Forecaster:
         self._current_ref: float | None = None
         self._last_at: float | None = None
         self._dirty = False
+        self._fitted_to = -math.inf
         self._forecast: Forecast | None = None
 
     def reset(self) -> None:
@@ -140,6 +145,7 @@ class Forecaster:
         self._current_ref = None
         self._forecast = None
         self._dirty = False
+        self._fitted_to = -math.inf
 
     def observe(self, at: float, v: Vitals) -> None:
         """Fold one vitals reading in."""
@@ -169,8 +175,9 @@ class Forecaster:
 
     def forecast(self) -> Forecast | None:
         """The derate time predicted from the readings so far (recomputed per 10 s bucket)."""
-        if self._dirty:
+        if self._dirty and self._points and self._points[-1][0] - self._fitted_to >= REFIT_S:
             self._dirty = False
+            self._fitted_to = self._points[-1][0]
             self._forecast = self._compute()
         return self._forecast
 
@@ -180,10 +187,21 @@ class Forecaster:
             return None
         if points[-1][1] - points[0][1] < MIN_RISE_C:
             return None
-        fit = fit_first_order(points)
+        fit = fit_first_order(_thin(points, FIT_POINTS))
         if fit is None:
             return None
         when = fit.crossing(self.threshold_c)
         if when is None:
             return None
         return Forecast(points[-1][0], max(when, points[-1][0]), fit)
+
+
+def _thin(points: list[tuple[float, float]], most: int) -> list[tuple[float, float]]:
+    """At most ``most`` points: means of consecutive runs, oldest and newest kept in place."""
+    if len(points) <= most:
+        return points
+    out = []
+    for i in range(most):
+        run = points[i * len(points) // most:(i + 1) * len(points) // most]
+        out.append((sum(t for t, _ in run) / len(run), sum(y for _, y in run) / len(run)))
+    return out
