@@ -34,6 +34,7 @@ commands (each has --help with examples):
   twc-tui discover CIDR       find Wall Connectors on a network range
   twc-tui config path|init|check
                               where the config file is; write an example; validate it
+  twc-tui web                 the monitor in a browser (a tablet on the wall)
   twc-tui simulate, record, sessions, export
 
 examples:
