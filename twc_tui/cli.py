@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "serve": "twc_tui.commands.serve",
     "sessions": "twc_tui.commands.sessions",
     "export": "twc_tui.commands.export",
+    "alerts": "twc_tui.commands.alerts",
     "web": "twc_tui.commands.web",
 }
 """Subcommand name to the module whose ``main(argv) -> int`` runs it."""
