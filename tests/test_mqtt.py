@@ -89,6 +89,9 @@ async def test_discovery_state_and_templates_for_na_and_eu(tmp_path: Path, broke
             await sub.wait_for(lambda: all(sub.json(topic(s, "summary"))
                                            ["energy_delivered_wh"] is not None for s in sims),
                                20, "summaries with the energy counter")
+            await sub.wait_for(lambda: all(sub.json(topic(s, "state"))[k] is not None
+                                           for s in sims for k in ("vitals", "wifi", "version")),
+                               20, "state documents with every endpoint's answer")
             assert sub.last["twc/bridge/availability"] == b"online"
             for config in configs():
                 doc = json.loads(sub.last[config])
@@ -163,12 +166,15 @@ async def test_availability_follows_an_outage_and_events_arrive(tmp_path: Path, 
             await sub.wait_for(lambda: sub.last[avail] == b"online", 20, "online")
             await sim.go_offline()
             await sub.wait_for(lambda: sub.last[avail] == b"offline", 20, "offline")
-            state = sub.json(topic(sim, "state"))
-            assert state["reachable"] is False and state["error"]
+            # The state follows within the 1 s limit of availability (published first).
+            await sub.wait_for(lambda: sub.json(topic(sim, "state"))["reachable"] is False, 5,
+                               "state says unreachable")
+            assert sub.json(topic(sim, "state"))["error"]
             await sim.come_back()
             await sub.wait_for(lambda: sub.last[avail] == b"online", 30, "back online")
-            kinds = [json.loads(p)["kind"] for p in sub.by_topic[events]]
-            assert "offline" in kinds and "online" in kinds
+            kinds = lambda: [json.loads(p)["kind"] for p in sub.by_topic[events]]  # noqa: E731
+            await sub.wait_for(lambda: "online" in kinds(), 10, "the back-online event")
+            assert "offline" in kinds()
             retained = [r for t, _, r in sub.seen if t == events]
             assert not any(retained), "events are never retained"
             assert sub.by_topic[avail] == [b"online", b"offline", b"online"], "no flapping"

@@ -110,6 +110,7 @@ class MqttBridge:
         self.since: float | None = None
         self.published = 0
         self._live: aiomqtt.Client | None = None
+        self._stopping = False
         self._reported: tuple[str, str | None] = ("starting", None)
         """The last state logged: one line per change, not per retry."""
 
@@ -144,7 +145,7 @@ class MqttBridge:
             log.warning("cannot read the energy counter: %s", error)
 
     async def _save_loop(self) -> None:
-        while True:
+        while not self._stopping:
             await self.engine.clock.sleep(SAVE_EVERY_S)
             await asyncio.to_thread(self.counter.save)
 
@@ -155,9 +156,20 @@ class MqttBridge:
             with contextlib.suppress(Exception):
                 await client.publish(self.bridge_topic, ha.OFFLINE, qos=1, retain=True,
                                      timeout=2.0)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Python 3.11's wait_for can swallow a cancel that lands as its wait ends (the wake
+        # event and stop() at once), so the loops also check _stopping, and a task that
+        # survived one cancel gets another.
+        self._stopping = True
+        self._wake.set()
+        pending = {t for t in self._tasks if not t.done()}
+        for _ in range(10):
+            if not pending:
+                break
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
+        if pending:
+            log.warning("MQTT bridge: %d task(s) did not stop", len(pending))
         if self._sub is not None:
             self._sub.close()
         if self._unlisten is not None:
@@ -180,7 +192,7 @@ class MqttBridge:
     # -- the engine's side: never waits on the broker --------------------------------------
     async def _drain(self) -> None:
         assert self._sub is not None
-        while True:
+        while not self._stopping:
             try:
                 update = await self._sub.get()
             except EOFError:  # the engine stopped
@@ -223,7 +235,7 @@ class MqttBridge:
 
     async def _run(self) -> None:
         delay = 1.0
-        while True:
+        while not self._stopping:
             self._set_status("connecting")
             try:
                 async with self._client() as client:
@@ -251,7 +263,7 @@ class MqttBridge:
         await self._clear_removed(client)
         listener = asyncio.create_task(self._listen(client))
         try:
-            while True:
+            while not self._stopping:
                 if listener.done():
                     listener.result()  # the connection broke: raise its error
                     raise aiomqtt.MqttError("message stream ended")
@@ -260,8 +272,8 @@ class MqttBridge:
                 await self.engine.clock.wait(self._wake, max(0.05, due))
         finally:
             listener.cancel()
-            with contextlib.suppress(BaseException):
-                await listener
+            # gather, not suppress(BaseException): a cancel aimed at this task must go on.
+            await asyncio.gather(listener, return_exceptions=True)
 
     async def _listen(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
