@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from twc_tui.sim.charger import SimulatedCharger, SimulatorFarm
 
@@ -103,6 +104,8 @@ class PtyProcess:
                  rows: int = 50, marker: re.Pattern[bytes] | None = None) -> None:
         self.marker = marker
         self.marker_at: float | None = None
+        self.on_chunk: Callable[[bytes, float], None] | None = None
+        """Called from the reader thread with each chunk read and when (see keys.py)."""
         self.bytes = 0
         self.tail = bytearray()
         self._head = bytearray()
@@ -139,6 +142,8 @@ class PtyProcess:
                 self.bytes += len(chunk)
                 self.tail += chunk
                 del self.tail[:-32768]
+            if self.on_chunk is not None:
+                self.on_chunk(chunk, now)
             if self.marker is not None and self.marker_at is None:
                 self._head += chunk
                 if self.marker.search(strip_ansi(bytes(self._head))):
@@ -254,11 +259,41 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def lateness(sim: SimulatedCharger, cadence_s: float, start: float, end: float) -> Lateness:
     """Lateness of ``sim``'s vitals requests that arrived within [start, end] (monotonic)."""
-    arrivals = [r.started for r in list(sim.log)
+    return lateness_of(sim.name, list(sim.log), cadence_s, start, end)
+
+
+def lateness_of(name: str, records: Sequence[Any], cadence_s: float, start: float,
+                end: float) -> Lateness:
+    """The same from any request log whose records have ``path`` and ``started``."""
+    arrivals = [r.started for r in records
                 if r.path == "/api/1/vitals" and start <= r.started <= end]
     late = [(b - a - cadence_s) * 1000.0 for a, b in itertools.pairwise(arrivals)]
-    return Lateness(sim.name, len(arrivals), percentile(late, 50), percentile(late, 99),
+    return Lateness(name, len(arrivals), percentile(late, 50), percentile(late, 99),
                     max(late) if late else math.nan)
+
+
+def gaps_ms(records: Sequence[Any], cadence_s: float, start: float, end: float) -> list[float]:
+    """Every vitals gap minus the cadence in [start, end], for a p99 over many chargers."""
+    arrivals = [r.started for r in records
+                if r.path == "/api/1/vitals" and start <= r.started <= end]
+    return [(b - a - cadence_s) * 1000.0 for a, b in itertools.pairwise(arrivals)]
+
+
+def polite(records: Sequence[Any], max_in_flight: int = 1) -> str:
+    """'' when one charger's log shows one polite poller (GET, the four paths, one request in
+    flight as the simulator counted them, each path at most once a second), else what broke
+    first."""
+    if max_in_flight > 1:
+        return f"{max_in_flight} requests in flight at once"
+    four = {"/api/1/vitals", "/api/1/lifetime", "/api/1/wifi_status", "/api/1/version"}
+    last: dict[str, float] = {}
+    for r in sorted(records, key=lambda r: r.started):
+        if r.method != "GET" or r.path not in four:
+            return f"{r.method} {r.path}"
+        if r.started - last.get(r.path, -math.inf) < 1.0 - 1e-3:
+            return f"{r.path} twice within a second"
+        last[r.path] = r.started
+    return ""
 
 
 def median(values: Sequence[float]) -> float:

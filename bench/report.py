@@ -120,7 +120,9 @@ def extras(res: dict[str, object]) -> list[str]:
     for key in ("a", "b", "c", "d", "e", "f", "ff1", "ff8"):
         if isinstance(res.get(key), str) and key != "f":
             out.append(f"({key}) {res[key]}")
-    return out
+    import hub_report  # here: it imports this module's Check
+
+    return out + hub_report.lines(res)
 
 
 def print_results(res: dict[str, object], checks: list[Check]) -> None:

@@ -25,7 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness
+import hub_report
+import hub_scenarios
 from harness import LIVE_KW, PtyProcess, SimThread
+from launch import term_env, twc_argv
 from report import Check, write_results
 
 from twc_tui.sim.charger import SimulatedCharger
@@ -46,12 +49,17 @@ class Plan:
     day_scale: float
     day_hours: float
     retries: int
+    key_presses: int = 10
+    """Filter and sort presses each in the fleet table (twice as many sort presses)."""
+    hub_day_hours: float = 24.0
+    hub_day_scale: float = 60.0
+    month_days: int = 30
 
 
 FULL = Plan(warmup=5, seconds=30, starts=5, status_runs=10, day_scale=240, day_hours=24,
             retries=1)
 QUICK = Plan(warmup=2, seconds=8, starts=3, status_runs=5, day_scale=240, day_hours=4,
-             retries=0)
+             retries=0, key_presses=3, hub_day_hours=2, month_days=2)
 
 
 @dataclass
@@ -74,28 +82,6 @@ class Window:
 
 
 # --- launching ----------------------------------------------------------------------------
-def twc_argv(*args: str) -> list[str]:
-    script = Path(sys.executable).parent / "twc-tui"
-    if script.exists():
-        return [sys.executable, str(script), *args]
-    return [sys.executable, "-m", "twc_tui", *args]
-
-
-def term_env(home: Path) -> dict[str, str]:
-    """The user's environment for a 256-colour terminal, with a config dir of its own."""
-    drop = {"COLORTERM", "NO_COLOR", "FORCE_COLOR", "TMUX", "TMUX_PANE", "COLUMNS", "LINES"}
-    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("TEXTUAL")}
-    env["TERM"] = "xterm-256color"
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"),
-                     ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
-        (home / sub).mkdir(parents=True, exist_ok=True)
-        env[var] = str(home / sub)
-    if "utf" not in (env.get("LC_ALL") or env.get("LANG") or "").lower():
-        env["LANG"] = "C.UTF-8"
-        env.pop("LC_ALL", None)
-    return env
-
-
 def measure(proc: PtyProcess, warmup: float, seconds: float, *, children: bool = False,
             marker_timeout: float = 15.0) -> Window:
     """Wait for live data and the warm-up, then measure ``seconds``."""
@@ -318,7 +304,7 @@ def checks(res: dict[str, object]) -> list[Check]:
         out.append(Check("e", f"RSS growth over {e['hours']:g} simulated h",
                          e["rss_end_mb"] - e["rss_start_mb"], 5.0, "MB"))
         out.append(Check("e", "RSS total (max seen)", e["rss_max_mb"], 80.0, "MB"))
-    return out
+    return out + hub_report.checks(res)
 
 
 SCENARIOS: dict[str, Callable[[Plan, Path], object]] = {
@@ -326,6 +312,8 @@ SCENARIOS: dict[str, Callable[[Plan, Path], object]] = {
     "ff1": lambda plan, home: first_frames(plan, home, 1),
     "ff8": lambda plan, home: first_frames(plan, home, 8),
     "d": scenario_d, "e": scenario_e, "f": scenario_f,
+    "hub50": hub_scenarios.scenario_hub50, "hub300": hub_scenarios.scenario_hub300,
+    "hubstart": hub_scenarios.scenario_hubstart,
 }
 TITLES = {
     "a": "one charger, 1 s vitals, detail screen with charts",
@@ -336,8 +324,11 @@ TITLES = {
     "d": "twc-tui status HOST, end to end",
     "e": "a simulated day at high speed: RSS",
     "f": "baseline: watch -n1 'curl -s HOST/api/1/vitals | jq'",
+    "hub50": "the hub: 50 charging at 1 s, recording, /metrics every 5 s, MQTT, 2 monitors",
+    "hub300": "the hub: 300 chargers (30 charging, 3 dead), then the fleet table attached",
+    "hubstart": "start-up: serve to /healthz, first frame attached, status --hub",
 }
-ORDER = ("f", "a", "b", "c", "ff1", "ff8", "d", "e")
+ORDER = ("f", "a", "b", "c", "ff1", "ff8", "d", "e", "hub50", "hub300", "hubstart")
 """The baseline first, so the ratio a/f compares windows taken minutes apart at most."""
 
 
@@ -347,7 +338,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="short windows and 4 simulated hours for (e): a smoke run")
     parser.add_argument("--only", default="",
-                        help="comma-separated scenarios: a,b,c,d,e,f,start (first frames)")
+                        help="comma-separated scenarios: a,b,c,d,e,f,start (first frames), "
+                        "hub50, hub300, hubstart, hubday, month")
     parser.add_argument("--out", type=Path, default=None,
                         help="write the results here (default: bench/RESULTS.md for a full "
                              "run of every scenario, nothing otherwise)")

@@ -195,16 +195,46 @@ class _CappedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+class _PoolPerCharger(httpx.AsyncBaseTransport):
+    """A small connection pool per charger behind the one client.
+
+    httpcore's pool walks every connection it holds on each request, twice (and counts its
+    connections, not its idle ones, against ``max_keepalive_connections``, so past that many
+    chargers it closes live keep-alive sockets): quadratic in chargers, and most of a
+    50-charger hub's CPU (bench/RESULTS.md). Per charger, that walk is over one socket."""
+
+    def __init__(self) -> None:
+        self._ssl = httpx.create_ssl_context()  # once: building one costs milliseconds
+        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
+
+    def _pool(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
+        key = (url.raw_scheme, url.raw_host, url.port)
+        transport = self._pools.get(key)
+        if transport is None:
+            limits = httpx.Limits(max_connections=8, max_keepalive_connections=2,
+                                  keepalive_expiry=10.0)
+            transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False,
+                                                 verify=self._ssl)
+            # httpx has no option for a byte budget per request; its pool takes a backend.
+            pool = transport._pool
+            pool._network_backend = _CappedBackend(pool._network_backend)  # type: ignore[attr-defined]
+            self._pools[key] = transport
+        return transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._pool(request.url).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for transport in pools:
+            await transport.aclose()
+
+
 def make_http_client(timeouts: Timeouts | None = None) -> httpx.AsyncClient:
     """The one shared client. ``trust_env=False``: a LAN device must not go through a proxy
     picked up from the environment."""
     t = timeouts or Timeouts()
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=64,
-                          keepalive_expiry=10.0)
-    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
-    # httpx has no option for a byte budget per request; its pool takes a network backend.
-    pool = transport._pool
-    pool._network_backend = _CappedBackend(pool._network_backend)  # type: ignore[attr-defined]
+    transport = _PoolPerCharger()
     return httpx.AsyncClient(
         timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.connect, pool=t.connect),
         transport=transport,
