@@ -205,6 +205,7 @@ host = "192.168.1.50"
 # time_range = "5m"      # 5m | 1h | 24h
 # ascii = false          # ASCII-only charts and bars
 # mouse = true           # false leaves text selection to the terminal
+# bell = false          # ring the terminal bell when an alert fires
 
 [thresholds]
 # handle_warn_c = 60     # the charger itself derates at 65 °C

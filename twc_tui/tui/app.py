@@ -128,6 +128,16 @@ class TwcApp(App[int]):
         if not self.live:
             return
         await self.engine.start()
+        alerts = getattr(self.engine, "alerts", None)  # None when attached to a hub
+        if alerts is not None:
+            def toast(n) -> None:  # type: ignore[no-untyped-def]  # an alert fired: say so
+                level = {"critical": "error", "warning": "warning"}.get(n.severity, "information")
+                self.notify(n.text, title=n.title, markup=False, timeout=12,
+                            severity="information" if n.resolved else level)  # type: ignore[arg-type]
+                if self.settings.bell and not n.resolved:
+                    self.bell()
+
+            alerts.listen(toast)
         if isinstance(self.engine, RemoteEngine) and self.engine.notice:
             self.notify(self.engine.notice, timeout=8, markup=False)
         if self._kiosk_note:

@@ -150,6 +150,12 @@ class DetailScreen(Screen[None]):
                 (units.kw(state.power_w), "bold"), f"  {units.amps(v.vehicle_current_a)}",
                 f"  {session_words(v)}",
             )
+            # The engine's thermal forecast (none when attached to a hub: the hub alerts).
+            alerts = getattr(getattr(self.app, "engine", None), "alerts", None)
+            minutes = None if alerts is None else alerts.forecast_minutes(state.charger)
+            if minutes is not None and minutes <= 30 and v.charging:
+                values = Content.assemble(
+                    values, (f"  derate in about {minutes} min", "bold $text-warning"))
         age = units.age(state.age(self.app.now()))
         held = {"never": "no data yet", "now": "data is current"}.get(
             age, f"data {age.removesuffix(' ago')} old")
