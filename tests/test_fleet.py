@@ -45,7 +45,7 @@ async def test_the_table_is_the_default_above_twelve_and_v_toggles() -> None:
         assert isinstance(app.screen, FleetScreen)
         await pilot.pause()
         text = screen_text(app)
-        assert "Name ↑" in text and "Trend 5m" in text and "v Table/Cards" in text
+        assert "Name ↑" in text and "Trend 5m" in text and "v Cards" in text
         assert "10 charging · 10 plugged in · 1 offline" in text
         assert "hottest handle 49.0 °C (Bay 29)" in text
         assert "OFFLINE" in next(r for r in rows(app) if "Bay 04" in r)
@@ -61,18 +61,56 @@ async def test_the_table_is_the_default_above_twelve_and_v_toggles() -> None:
 async def test_filter_by_name_state_or_host_then_clear() -> None:
     app = fleet_app(30)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("slash", *"charging")
+        await pilot.press("slash", *"charging", "enter")  # enter applies it and keeps it
         await pilot.pause()
         shown = rows(app)
         assert len(shown) == 10 and all("CHARGING" in r for r in shown)
         assert "10 of 30 shown" in screen_text(app)
-        await pilot.press("enter")  # keeps the filter, back to the table
-        await pilot.press("slash", "ctrl+a", "ctrl+k", *"10.0.0.12")
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"10.0.0.12", "enter")
         await pilot.pause()
         assert [r.split()[1] for r in rows(app)] == ["11"]
         await pilot.press("escape")
         await pilot.pause()
-        assert len(rows(app)) >= 30 or "30 chargers" in screen_text(app)
+        assert len(rows(app)) == 30 and "30 chargers" in screen_text(app)
+
+
+async def shown_when(pilot, words: str) -> str:  # type: ignore[no-untyped-def]
+    """The screen once ``words`` are on it: the filter applies after a pause in the keys,
+    on the app's timer (ten seconds is no speed limit: it only stops a hung test)."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if words in (text := screen_text(pilot.app)):
+            return text
+    raise AssertionError(f"never shown: {words!r}")
+
+
+async def test_typing_a_filter_fast_over_300_chargers_loses_no_key() -> None:
+    app = fleet_app(300)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"bay 12")  # as fast as the pilot types
+        text = await shown_when(pilot, "11 of 300 shown")
+        assert [r.split()[1] for r in rows(app)] == ["12", *(str(n) for n in range(120, 130))]
+        # The keys went on into the field: it still has the focus until enter.
+        await pilot.press(*"9")
+        text = await shown_when(pilot, " 1 of 300 shown")
+        assert "bay 129" in text and [r.split()[1] for r in rows(app)] == ["129"]
+        await pilot.press("backspace", "enter", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen) and "Bay 120" in screen_text(app)
+        await pilot.press("escape", "escape")  # back to the table, then the filter cleared
+        text = await shown_when(pilot, "300 chargers")
+        assert rows(app)[0].split()[:2] == ["Bay", "00"]
+
+
+async def test_a_sort_shows_the_top_of_the_new_order() -> None:
+    app = fleet_app(300)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+end")  # the last row: far down the list
+        await pilot.pause()
+        assert "Bay 00" not in screen_text(app)
+        await pilot.press("o", "o")  # power, largest first
+        await pilot.pause()
+        assert rows(app)[0].split()[:2] == ["Bay", "297"]  # the most amps, on top
 
 
 async def test_sort_by_key_and_by_clicking_a_header() -> None:

@@ -282,6 +282,8 @@ class TwcApp(App[int]):
             return len(self.states) > 1
         if action == "toggle_view":  # only where there is a view of all chargers to switch
             return isinstance(self.screen, OverviewScreen | FleetScreen)
+        if action == "cycle_range":  # the table's trend is always 5 min: t would do nothing
+            return not isinstance(self.screen, FleetScreen)
         return True
 
     def action_select_charger(self, index: int) -> None:

@@ -130,7 +130,7 @@ def _short_key(key: object) -> str:
 def lifetime_rows(state: ChargerState) -> list[Row]:
     life: Lifetime | None = state.lifetime
     if life is None:
-        return [("", Content.styled("no lifetime data yet", MUTED))]
+        return [("", Content.styled("none read yet", MUTED))]
     n = lambda value: Content(units.num(value, "d"))  # noqa: E731
     rows: list[Row] = [
         ("Energy", Content.styled(units.energy(life.energy_wh), "bold")),

@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from twc_tui.core import units
@@ -26,10 +27,14 @@ if TYPE_CHECKING:
     from twc_tui.tui.monitor_api import MonitorApp
 
 REDRAW_EVERY_S = 1.0
+FILTER_AFTER_S = 0.15
+"""The filter applies this long after the last key (enter applies it at once): typing
+"bay 12" rebuilds the table once, not six times."""
 
 
-def totals_line(states: list[ChargerState], shown: int) -> Text:
-    """Total power, how many charge, are plugged in and offline, and the hottest handle."""
+def totals_line(states: list[ChargerState], shown: int, width: int = 0) -> Text:
+    """Total power, how many charge, are plugged in and offline, the hottest handle and how
+    many are shown; on two lines when one would not fit in ``width`` (80 columns)."""
     power = sum(s.power_w or 0.0 for s in states if s.health != "offline")
     charging = sum(1 for s in states if s.vitals is not None and s.vitals.charging)
     plugged = sum(1 for s in states if s.vitals is not None and s.vitals.plugged)
@@ -40,21 +45,23 @@ def totals_line(states: list[ChargerState], shown: int) -> Text:
     line.append(f"{units.kw(power)} total", style="bold")
     line.append(f" · {charging} charging · {plugged} plugged in · ")
     line.append(f"{offline} offline", style="bold red" if offline else "")
+    rest = Text()
     if hot:
         temp, name = max(hot)
-        line.append(f" · hottest handle {units.celsius(temp)} ({safe_text(name, 24)})")
+        rest.append(f"hottest handle {units.celsius(temp)} ({safe_text(name, 24)})   ")
     count = len(states)
-    line.append(f"   {shown} of {count} shown" if shown != count else f"   {count} chargers",
+    rest.append(f"{shown} of {count} shown" if shown != count else f"{count} chargers",
                 style="dim")
-    return line
+    one_line = width <= 0 or len(line) + 3 + len(rest) <= width
+    return Text.assemble(line, " · " if one_line else "\n", rest)
 
 
 class FleetScreen(Screen[None]):
     """All chargers in a sortable, filterable table."""
 
     DEFAULT_CSS = """
-    FleetScreen #fleet-totals { height: 1; padding: 0 1; background: $boost; }
-    FleetScreen #fleet-filter { display: none; height: 3; }
+    FleetScreen #fleet-totals { height: auto; padding: 0 1; background: $boost; }
+    FleetScreen #fleet-filter { display: none; }
     FleetScreen.-filtering #fleet-filter { display: block; }
     """
 
@@ -65,6 +72,9 @@ class FleetScreen(Screen[None]):
                 tooltip="sort by the next column (or click a column's title)"),
         Binding("O", "reverse", "Reverse", show=False, id="fleet-reverse",
                 tooltip="reverse the order"),
+        # The app's "Table/Cards", named for where it goes: at 80 columns it fits.
+        Binding("v", "app.toggle_view", "Cards", id="toggle-view",
+                tooltip="switch the overview between cards and the fleet table"),
     ]
 
     app: MonitorApp
@@ -74,7 +84,7 @@ class FleetScreen(Screen[None]):
         yield Header()
         yield Static(id="fleet-totals")
         yield Input(placeholder="filter: name, state or host (enter keeps it, esc clears)",
-                    id="fleet-filter")
+                    id="fleet-filter", compact=True)
         yield FleetTable(list(app.states.values()), now=app.now,
                          max_current=lambda charger: app.max_current.get(charger),
                          ascii_only=app.settings.ascii, handle_warn_c=app.settings.handle_warn_c,
@@ -83,11 +93,15 @@ class FleetScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._dirty: set[str] = set()
+        self._filter_timer: Timer | None = None
         self._totals = ""
         self._table = self.query_one(FleetTable)
         self._table.focus()
         self._show_totals()
         self.set_interval(REDRAW_EVERY_S, self._redraw)
+
+    def on_resize(self) -> None:
+        self._show_totals()  # one line or two
 
     # -- what the app calls --------------------------------------------------------------
     def refresh_state(self, charger: str | None) -> None:
@@ -107,7 +121,8 @@ class FleetScreen(Screen[None]):
             self._show_totals()
 
     def _show_totals(self) -> None:
-        line = totals_line(list(self.app.states.values()), len(self._table.shown()))
+        line = totals_line(list(self.app.states.values()), len(self._table.shown()),
+                           self.size.width - 2)
         if line.plain != self._totals:
             self._totals = line.plain
             self.query_one("#fleet-totals", Static).update(line)
@@ -118,13 +133,26 @@ class FleetScreen(Screen[None]):
         self.query_one("#fleet-filter", Input).focus()
 
     @on(Input.Changed, "#fleet-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self._table.needle = event.value.strip()
-        self._table.show_rows()
-        self._show_totals()
+    def _filter_changed(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_AFTER_S, self._apply_filter)
+
+    def _apply_filter(self) -> None:
+        """The filter as typed so far, applied once; the focus stays where it is."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        needle = self.query_one("#fleet-filter", Input).value.strip()
+        if needle != self._table.needle:
+            self._table.needle = needle
+            with self.app.batch_update():
+                self._table.show_rows()
+                self._show_totals()
 
     @on(Input.Submitted, "#fleet-filter")
     def _filter_kept(self) -> None:
+        self._apply_filter()
         self._table.focus()
         if not self._table.needle:
             self.remove_class("-filtering")
@@ -133,6 +161,7 @@ class FleetScreen(Screen[None]):
         field = self.query_one("#fleet-filter", Input)
         if self.has_class("-filtering"):
             field.value = ""
+            self._apply_filter()
             self.remove_class("-filtering")
             self._table.focus()
 
@@ -154,7 +183,7 @@ class FleetScreen(Screen[None]):
         column = next(c for c in COLUMNS if c.key == key)
         # Numbers read best largest first, names and states A to Z.
         table.sort_key, table.reverse = key, column.right if reverse is None else reverse
-        table.resort()
+        table.resort(to_top=True)
         self.notify(f"Sorted by {column.title.lower()}{' ↓' if table.reverse else ' ↑'}",
                     timeout=2)
 

@@ -102,10 +102,12 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.config_path = config_path
         self.history_note = history_note
+        # Read before this screen is pushed: the app's check_action asks which screen is
+        # on top, and once help is, keys such as v (cards/table) would look unable to act.
+        app = self.app
+        self._keys = key_lines(app.screen, app) if app.screen_stack else []
 
     def compose(self) -> ComposeResult:
-        below = [screen for screen in self.app.screen_stack if screen is not self]
-        keys = key_lines(below[-1], self.app) if below else []
         with VerticalScroll() as scroll:
             scroll.border_title = "twc-tui help"
-            yield Static(help_content(self.config_path, self.history_note, keys))
+            yield Static(help_content(self.config_path, self.history_note, self._keys))

@@ -22,7 +22,11 @@ class OverviewScreen(Screen[None]):
     """All chargers at a glance."""
 
     BINDINGS = [
-        Binding("enter", "open_detail", "Detail", id="open-detail"),
+        Binding("enter", "open_detail", "Detail", id="open-detail",
+                tooltip="the selected charger's detail"),
+        # The app's "Table/Cards", named for where it goes: at 80 columns it fits.
+        Binding("v", "app.toggle_view", "Table", id="toggle-view",
+                tooltip="switch the overview between cards and the fleet table"),
         Binding("down,j", "app.focus_next", "Next", show=False),
         Binding("up,k", "app.focus_previous", "Previous", show=False),
     ]

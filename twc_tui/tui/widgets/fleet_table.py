@@ -49,14 +49,15 @@ def _age(s: ChargerState) -> float | None:
     return None if at is None else -at
 
 
+# At-a-glance first: at 80 columns the session (and the trend) are what scrolls off.
 COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", False, lambda s: s.name.casefold()),
     Column("state", "State", False, lambda s: badge(s)[0]),
     Column("power", "Power", True, lambda s: s.power_w),
     Column("current", "Current", True, _vital("vehicle_current_a")),
-    Column("session", "Session", True, _vital("session_energy_wh")),
     Column("handle", "Handle", True, _vital("handle_temp_c")),
     Column("age", "Age", True, _age),
+    Column("session", "Session", True, _vital("session_energy_wh")),
     Column("trend", "Trend 5m", False, lambda s: s.history.latest("power_kw")),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
@@ -98,6 +99,9 @@ class FleetTable(DataTable[Text]):
         self.needle = ""
         self._cells: dict[str, tuple[str, ...]] = {}
         """What each shown row shows, as plain text: a cell is sent only when it changes."""
+        self._rendered: dict[str, list[Text]] = {}
+        """Cells ready for any charger not changed since they were made, shown or not: a
+        filter brings rows back without rendering them again."""
 
     def on_mount(self) -> None:
         for column in COLUMNS:
@@ -113,18 +117,20 @@ class FleetTable(DataTable[Text]):
         return [str(row.key.value) for row in self.ordered_rows]
 
     def show_rows(self) -> None:
-        """Bring the set of rows in line with the filter (rows come and go, none rebuilt)."""
+        """Bring the rows in line with the filter, in one rebuild: removing rows one by one
+        costs a pass over the whole table each (300 chargers: half a second per keystroke).
+        The cursor goes to the top, on the first charger that matches."""
         wanted = [c for c, s in self.states.items() if matches(s, self.needle)]
-        for charger in list(self._cells):
-            if charger not in wanted:
-                self.remove_row(charger)
-                del self._cells[charger]
-        for charger in wanted:
-            if charger not in self._cells:
-                cells = self._render(self.states[charger])
-                self._cells[charger] = tuple(c.plain for c in cells)
-                self.add_row(*cells, key=charger)
-        self.resort()
+        if set(wanted) == set(self._cells):
+            return
+        self.clear()
+        self._cells = {}
+        for charger in self._order(wanted):
+            cells = self._rendered.get(charger) or self._render(self.states[charger])
+            self._rendered[charger] = cells
+            self._cells[charger] = tuple(c.plain for c in cells)
+            self.add_row(*cells, key=charger)
+        self._label_columns()
 
     def update(self, chargers: Iterable[str]) -> bool:
         """Send the cells that changed for ``chargers``; True when the sort column moved."""
@@ -134,8 +140,10 @@ class FleetTable(DataTable[Text]):
             old = self._cells.get(charger)
             state = self.states.get(charger)
             if old is None or state is None:
+                self._rendered.pop(charger, None)  # hidden: made again if shown again
                 continue
             cells = self._render(state)
+            self._rendered[charger] = cells
             new = tuple(c.plain for c in cells)
             for index, (a, b) in enumerate(zip(old, new, strict=True)):
                 if a != b:
@@ -144,27 +152,39 @@ class FleetTable(DataTable[Text]):
             self._cells[charger] = new
         return moved
 
-    def resort(self) -> None:
-        """Order the rows by the sort column, keeping the cursor on the same charger."""
-        column = next(c for c in COLUMNS if c.key == self.sort_key)
+    def resort(self, *, to_top: bool = False) -> None:
+        """Order the rows by the sort column. The cursor stays on its charger (scrolled into
+        view) when a poll moves it; ``to_top`` (a sort the user asked for) shows the top
+        of the new order instead, where what they sorted for is."""
         current = None
-        if self.row_count and 0 <= self.cursor_row < self.row_count:
+        if not to_top and self.row_count and 0 <= self.cursor_row < self.row_count:
             current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        position = {c: i for i, c in enumerate(self._order(self._cells))}
+        self.sort("name", key=lambda cell: position[cell.charger])
+        self._label_columns()
+        if current is not None and current in position:
+            self.move_cursor(row=position[current], animate=False)
+        elif to_top and self.row_count:
+            self.move_cursor(row=0, animate=False)
+            self.scroll_home(animate=False)
+
+    def _order(self, chargers: Iterable[str]) -> list[str]:
+        """``chargers`` in table order: by the sort column, unknown values last."""
+        column = next(c for c in COLUMNS if c.key == self.sort_key)
         # By name first: ties keep that order, so equal rows never swap from poll to poll.
-        base = sorted(self._cells, key=lambda c: (self.states[c].name.casefold(), c))
+        base = sorted(chargers, key=lambda c: (self.states[c].name.casefold(), c))
         keys = {c: column.sort(self.states[c]) for c in base}
         known = sorted((c for c in base if keys[c] is not None), key=keys.__getitem__,
                        reverse=self.reverse)
-        position = {c: i for i, c in enumerate(known + [c for c in base if keys[c] is None])}
-        self.sort("name", key=lambda cell: position[cell.charger])
+        return known + [c for c in base if keys[c] is None]
+
+    def _label_columns(self) -> None:
         arrow = " ↓" if self.reverse else " ↑"
         for c in COLUMNS:
             # Room for the arrow in every title: a column never changes width when sorted.
             self.columns[c.key].label = Text(c.title + (arrow if c.key == self.sort_key
                                                         else "  "))
         self._require_update_dimensions = True
-        if current is not None and current in position:
-            self.move_cursor(row=position[current], animate=False)
 
     # -- cells ---------------------------------------------------------------------------
     def _render(self, state: ChargerState) -> list[Text]:
@@ -186,15 +206,16 @@ class FleetTable(DataTable[Text]):
                           style="bold yellow" if hot else "")
         if state.health == "offline":
             since = units.clock(state.offline_since, with_seconds=False)
-            age = Text(f"OFFLINE {since}", style="bold red", justify="right")
+            age = Text(f"OFFLINE {since}", style="bold red")
         else:
             seconds = state.age(self.now())
             # Fresh within a poll or two: "now", so rows do not tick every second.
             fresh = seconds is not None and seconds < 15
-            age = Text("now" if fresh else units.age(seconds), justify="right",
+            # Left, under its title: "now" beside "OFFLINE 18:04" would float right.
+            age = Text("now" if fresh else units.age(seconds),
                        style="yellow" if state.health == "error" else "dim")
         spark = power_trend(state, TREND_CELLS, self.now(),
                             trend_top_kw(state, self.max_current(state.charger)),
                             self.ascii_only)
-        return [name, status, power, current, session, handle, age,
+        return [name, status, power, current, handle, age, session,
                 Text(spark.ljust(TREND_CELLS), style="green")]
