@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.hub_rig import HubRig
+from tests.test_hub_rig import frozen
 from tests.test_tui_keys import screen_text
 from tests.test_tui_live import wait_for
-from twc_tui.core.client import ENDPOINTS
 from twc_tui.core.config import Settings
 from twc_tui.engine.engine import Engine
 from twc_tui.engine.replay import replay
@@ -35,12 +35,6 @@ async def twc(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, 
         stderr=asyncio.subprocess.PIPE, env={**os.environ, **(env or {})})
     out, err = await proc.communicate()
     return proc.returncode or 0, out.decode(), err.decode()
-
-
-def frozen(sim: SimulatedCharger) -> None:
-    """The charger says the same thing every time, so two readers can be compared."""
-    answers = {e: sim.payload(e) for e in ENDPOINTS}
-    sim.payload = answers.__getitem__  # type: ignore[method-assign]
 
 
 async def ready(rig: HubRig) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from twc_tui.core.cadence import PollSettings
+from twc_tui.core.client import ENDPOINTS
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import Settings
 from twc_tui.core.targets import ChargerConfig
@@ -94,3 +95,10 @@ async def test_index_names_every_charger_by_its_hub_id() -> None:
         assert answer.status_code == 200
         assert answer.json()["chargers"] == ["car-port-2", f"127-0-0-1-{rig.sims[1].port}"]
         assert "/metrics" in answer.json()["endpoints"]
+
+
+def frozen(sim: SimulatedCharger) -> None:
+    """The charger says the same thing every time from now on, so two readers (or a reader
+    and the test) can be compared exactly instead of within a tolerance that load outruns."""
+    answers = {e: sim.payload(e) for e in ENDPOINTS}
+    sim.payload = answers.__getitem__  # type: ignore[method-assign]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_hub_rig import frozen
 from tests.web_rig import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -78,14 +79,16 @@ async def test_the_overview_and_a_kiosk_detail_in_chromium(tmp_path: Path) -> No
         browser = await new_browser(p)
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
         await watch_terminal(page)
+        for sim in sims:  # a steady reading: the page must show exactly what it says
+            frozen(sim)
+        expected = {n: round(sim_power_kw(s), 2) for n, s in zip(("Garage", "Driveway"), sims,
+                                                                   strict=True)}
         await page.goto(web.url)
         assert await page.title() == "twc-tui: Garage, Driveway"
 
         text = await wait_for_screen(page, lambda t: all(
-            (card_power(t, n) or 0) > 1 for n in ("Garage", "Driveway")))
-        for name, sim in zip(("Garage", "Driveway"), sims, strict=True):
-            shown = card_power(text, name)
-            assert shown == pytest.approx(sim_power_kw(sim), rel=0.05), (name, text)
+            card_power(t, n) == kw for n, kw in expected.items()))
+        assert {n: card_power(text, n) for n in expected} == expected, text
         # Textual shows the footer's keys once the page has focus, as a tap gives it.
         await page.locator("textarea.xterm-helper-textarea").focus()
         text = await wait_for_screen(page, lambda t: "Quit" in t)
