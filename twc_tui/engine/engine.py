@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -141,6 +142,8 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
         self._flushing: asyncio.Future[None] | None = None
         self.started = False
+        self.alerts: Any = None
+        """The alert engine, once started (None when no rule is enabled)."""
 
     # -- consumers -----------------------------------------------------------------------
     def listen(self, listener: Listener) -> Callable[[], None]:
@@ -182,7 +185,7 @@ class Engine:
     async def stop(self) -> str | None:
         """Stop polling, flush and close the history. Returns a sentence on what could not
         be written (None when everything was kept)."""
-        self.alerts = await stop_alerts(getattr(self, "alerts", None))
+        self.alerts = await stop_alerts(self.alerts)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

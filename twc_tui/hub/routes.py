@@ -13,6 +13,7 @@ from aiohttp import web
 from twc_tui.core.client import ENDPOINTS
 from twc_tui.engine.session_records import session_records
 from twc_tui.engine.store import Store, StoreError
+from twc_tui.engine.tariff import Tariff
 from twc_tui.hub.metrics import exposition
 from twc_tui.hub.proxy import payload_response
 from twc_tui.hub.served import Served
@@ -80,7 +81,7 @@ def routes(hub: Served) -> list[web.RouteDef]:
         names = {c.id: c.name for c in engine.chargers if c.name}
         try:
             records = await asyncio.to_thread(_read_sessions, store.path, names,
-                                              engine.settings.price_per_kwh, since)
+                                              Tariff.of(engine.settings), since)
         except StoreError as error:
             return _error(503, f"cannot read the history: {error}")
         return web.json_response({"sessions": records})
@@ -106,7 +107,7 @@ def routes(hub: Served) -> list[web.RouteDef]:
     ]
 
 
-def _read_sessions(path: Any, names: dict[str, str], price: float | None,
+def _read_sessions(path: Any, names: dict[str, str], price: Tariff | None,
                    since: float | None) -> list[dict[str, Any]]:
     """On a read-only connection of its own, in a worker thread: the recorder writes on
     another connection, and the loop that polls never waits on the disk."""
