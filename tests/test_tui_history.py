@@ -53,3 +53,39 @@ async def test_unusable_store_is_one_line_and_the_monitor_runs(tmp_path: Path) -
             assert app.engine.store is None and app.history_note.startswith("no history: ")
             assert "\n" not in app.history_note and str(corrupt) in app.history_note
     assert corrupt.read_bytes() == b"this is not a database" * 100  # never overwritten
+
+
+async def test_a_write_that_fails_is_told_on_screen_and_its_recovery_too(
+        tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from twc_tui.engine.store import Store
+    from twc_tui.engine.store_schema import StoreError
+
+    settings = dataclasses.replace(Settings(), db_path=str(tmp_path / "history.db"))
+    sim = SimulatedCharger("na", scenario="charging", speed=5, name="garage")
+    real_write = Store.write_batch
+    full = True
+
+    def write_batch(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if full:
+            raise StoreError("the disk is full; the data is kept in memory")
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "write_batch", write_batch)
+    async with SimulatorFarm([sim]) as farm:
+        app = TwcApp(configs(farm), settings)
+        # Textual's test harness hides toasts unless asked: this test is about one.
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            recorder = app.engine.recorder
+            assert recorder is not None
+            recorder.flush_every_s = 0.2
+            await wait_for(pilot, lambda: recorder.last_error is not None, 10.0)
+            app._tick_ages()
+            await pilot.pause(0.5)
+            assert "Cannot write the history yet" in screen_text(app)
+            assert "disk is full" in screen_text(app)
+            full = False
+            recorder._hold_until = 0.0  # the retry backoff is the recorder's own test
+            await wait_for(pilot, lambda: recorder.last_error is None, 10.0)
+            app._tick_ages()
+            await pilot.pause(0.2)
+            assert "Writing the history again" in screen_text(app)

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import Settings, default_config_path
 from twc_tui.core.targets import ChargerConfig
+from twc_tui.core.text import safe_text
 from twc_tui.engine.charger_state import ChargerState
 from twc_tui.engine.engine import Engine, Update
 from twc_tui.engine.poller import PollEvent
@@ -145,6 +146,7 @@ class TwcApp(App[int]):
         if self.engine.history and self.engine.recorder is None and self.engine.store is None:
             self.notify(self.engine.history_note, severity="warning", timeout=15, markup=False)
         self._was_recording = self.engine.recorder is not None
+        self._write_error: str | None = None
         self.set_interval(5.0, self._tick_ages)
         HangupGuard(self).install()
         if under_web_driver():
@@ -218,6 +220,18 @@ class TwcApp(App[int]):
             self.notify(f"{self.engine.history_status}. The monitor goes on without it.",
                         title="History stopped", severity="error", timeout=30, markup=False)
         self._was_recording = recording
+        # A write that fails keeps the data in memory and retries; say so when it starts
+        # failing and when it recovers, not only in the Help screen.
+        recorder = self.engine.recorder
+        error = recorder.last_error if recorder is not None and recorder.is_writer else None
+        if error != self._write_error:
+            if error is not None:
+                self.notify(f"Cannot write the history yet; keeping it in memory: "
+                            f"{safe_text(error, 200)}", title="History", severity="warning",
+                            timeout=15, markup=False)
+            elif self._write_error is not None:
+                self.notify("Writing the history again.", title="History", timeout=5)
+            self._write_error = error
 
     def _update_subtitle(self) -> None:
         count = len(self.states)
