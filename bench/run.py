@@ -25,8 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness
+import hub_day
 import hub_report
 import hub_scenarios
+import month
 from harness import LIVE_KW, PtyProcess, SimThread
 from launch import term_env, twc_argv
 from report import Check, write_results
@@ -52,14 +54,16 @@ class Plan:
     key_presses: int = 10
     """Filter and sort presses each in the fleet table (twice as many sort presses)."""
     hub_day_hours: float = 24.0
-    hub_day_scale: float = 60.0
+    hub_day_scale: float = 120.0
+    hub_day_trace_hours: float = 6.0
     month_days: int = 30
 
 
 FULL = Plan(warmup=5, seconds=30, starts=5, status_runs=10, day_scale=240, day_hours=24,
             retries=1)
 QUICK = Plan(warmup=2, seconds=8, starts=3, status_runs=5, day_scale=240, day_hours=4,
-             retries=0, key_presses=3, hub_day_hours=2, month_days=2)
+             retries=0, key_presses=3, hub_day_hours=2, hub_day_trace_hours=1,
+             month_days=2)
 
 
 @dataclass
@@ -313,7 +317,8 @@ SCENARIOS: dict[str, Callable[[Plan, Path], object]] = {
     "ff8": lambda plan, home: first_frames(plan, home, 8),
     "d": scenario_d, "e": scenario_e, "f": scenario_f,
     "hub50": hub_scenarios.scenario_hub50, "hub300": hub_scenarios.scenario_hub300,
-    "hubstart": hub_scenarios.scenario_hubstart,
+    "hubstart": hub_scenarios.scenario_hubstart, "hubday": hub_day.scenario_hubday,
+    "month": month.scenario_month,
 }
 TITLES = {
     "a": "one charger, 1 s vitals, detail screen with charts",
@@ -327,8 +332,11 @@ TITLES = {
     "hub50": "the hub: 50 charging at 1 s, recording, /metrics every 5 s, MQTT, 2 monitors",
     "hub300": "the hub: 300 chargers (30 charging, 3 dead), then the fleet table attached",
     "hubstart": "start-up: serve to /healthz, first frame attached, status --hub",
+    "hubday": "a simulated day of the 50-charger hub: RSS, allocators, tracemalloc",
+    "month": "30 simulated days of 50 chargers in SQLite: size, Sessions, chart restore",
 }
-ORDER = ("f", "a", "b", "c", "ff1", "ff8", "d", "e", "hub50", "hub300", "hubstart")
+ORDER = ("f", "a", "b", "c", "ff1", "ff8", "d", "e", "hub50", "hub300", "hubstart", "month",
+         "hubday")
 """The baseline first, so the ratio a/f compares windows taken minutes apart at most."""
 
 

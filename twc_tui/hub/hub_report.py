@@ -16,8 +16,7 @@ from twc_tui.engine.charger_state import ChargerState
 from twc_tui.engine.state_report import report_from_state
 from twc_tui.hub import wire
 from twc_tui.hub.hub_roster import read_roster
-from twc_tui.hub.remote import hub_client
-from twc_tui.hub.sse_client import get_json
+from twc_tui.hub.sse_client import get_json, hub_client
 
 
 async def hub_reports(url: str, settings: Settings, *, token: str | None = None,

@@ -19,7 +19,8 @@ from twc_tui.core.text import safe_text
 
 log = logging.getLogger("twc_tui.hub.roster")
 
-MAX_CHARGERS = 64
+MAX_CHARGERS = 1000
+"""A bound on what an untrusted hub can make a monitor hold; a building has hundreds."""
 _HUB_ID = re.compile(r"[A-Za-z0-9._~-]{1,100}")
 """URL-safe without quoting (RFC 3986 unreserved), as the hub promises its ids are."""
 
@@ -49,6 +50,9 @@ def read_roster(doc: Mapping[str, Any], local: Mapping[str, ChargerConfig],
         log.warning("the hub's roster has no list of chargers")
         return
     seen: set[str] = set()
+    if len(items) > MAX_CHARGERS:
+        log.warning("the hub lists %d chargers; showing the first %d", len(items),
+                    MAX_CHARGERS)
     for item in items[:MAX_CHARGERS]:
         if not isinstance(item, dict):
             continue

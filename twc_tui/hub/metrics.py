@@ -82,7 +82,11 @@ class HubCollector(Collector):
                                          "Requests the hub sent, by endpoint and result",
                                          labels=["charger", "endpoint", "result"]),
         }
-        counts = self.counter.counts
+        # Grouped once: looking each charger's counts up in all of them was quadratic
+        # (0.7 s a scrape at 300 chargers, on the hub's loop).
+        counts: dict[str, list[tuple[str, str, int]]] = {}
+        for (charger, endpoint, result), n in sorted(self.counter.counts.items()):
+            counts.setdefault(charger, []).append((endpoint, result, n))
         for hub_id, engine_id in self.ids.items():
             state = self.engine.states.get(engine_id)
             if state is None:
@@ -91,9 +95,8 @@ class HubCollector(Collector):
             f["up"].add_metric([hub_id], 1.0 if up else 0.0)
             for endpoint, at in sorted(state.updated.items()):
                 f["last"].add_metric([hub_id, endpoint], at)
-            for (charger, endpoint, result), n in sorted(counts.items()):
-                if charger == engine_id:
-                    f["polls"].add_metric([hub_id, endpoint, result], n)
+            for endpoint, result, n in counts.get(engine_id, ()):
+                f["polls"].add_metric([hub_id, endpoint, result], n)
             if up:
                 _device(f, hub_id, state)
         yield from f.values()

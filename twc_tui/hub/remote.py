@@ -34,26 +34,13 @@ from twc_tui.hub import sse_client, wire
 from twc_tui.hub.hub_roster import HubCharger, read_roster
 from twc_tui.hub.remote_sessions import sessions_from_wire
 from twc_tui.hub.remote_state import catch_up_state, keyed
-from twc_tui.hub.sse_client import HubError, get_json
+from twc_tui.hub.sse_client import HubError, get_json, hub_client
 
 log = logging.getLogger("twc_tui.hub.remote")
 
 BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
-STREAM_IDLE_S = 45.0
-"""Real seconds without a byte on the event stream (three missed heartbeats): the hub is gone."""
 LOG_TAIL = 200
-
-
-def hub_client(url: str, token: str | None = None, timeout: float = 5.0) -> httpx.AsyncClient:
-    """The one client to a hub: no proxies from the environment, no redirects, no
-    compression (see :func:`sse_client.check_status`), and the token when there is one."""
-    headers = {"Accept-Encoding": "identity", "User-Agent": "twc-tui"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return httpx.AsyncClient(
-        base_url=url, headers=headers, trust_env=False, follow_redirects=False,
-        timeout=httpx.Timeout(timeout, read=STREAM_IDLE_S))
 
 
 class RemoteEngine:

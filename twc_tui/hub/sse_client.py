@@ -24,6 +24,21 @@ MAX_EVENT = 1024 * 1024
 """One event, all of its data lines together."""
 
 
+STREAM_IDLE_S = 45.0
+"""Real seconds without a byte on the event stream (three missed heartbeats): the hub is gone."""
+
+
+def hub_client(url: str, token: str | None = None, timeout: float = 5.0) -> httpx.AsyncClient:
+    """The one client to a hub: no proxies from the environment, no redirects, no
+    compression (see :func:`check_status`), and the token when there is one."""
+    headers = {"Accept-Encoding": "identity", "User-Agent": "twc-tui"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.AsyncClient(
+        base_url=url, headers=headers, trust_env=False, follow_redirects=False,
+        timeout=httpx.Timeout(timeout, read=STREAM_IDLE_S))
+
+
 class HubError(Exception):
     """The hub could not be read; ``str()`` is one line for a person."""
 
