@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from twc_tui.core.client import tolerant_json
+from twc_tui.core.json_repair import tolerant_json
 from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus, parse
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -24,8 +24,8 @@ from twc_tui.core.client import (
     Timeouts,
     Unreachable,
     make_http_client,
-    tolerant_json,
 )
+from twc_tui.core.json_repair import tolerant_json
 from twc_tui.sim.charger import SimulatedCharger
 from twc_tui.sim.faults import Faults
 

@@ -29,8 +29,8 @@ from tests.fixture_data import (
     vitals,
     wifi,
 )
-from twc_tui.core.client import tolerant_json
 from twc_tui.core.codes import VERIFIED_CODES, Alert, evse_state
+from twc_tui.core.json_repair import tolerant_json
 from twc_tui.core.models import (
     PAYLOAD_TYPES,
     Lifetime,

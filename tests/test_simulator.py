@@ -19,8 +19,8 @@ import pytest
 
 from twc_tui.commands import simulate
 from twc_tui.core import models
-from twc_tui.core.client import tolerant_json
 from twc_tui.core.clock import Clock
+from twc_tui.core.json_repair import tolerant_json
 from twc_tui.sim.charger import BROKEN_PATHS, SimulatedCharger, SimulatorFarm
 from twc_tui.sim.faults import FAULT_HELP, Faults
 

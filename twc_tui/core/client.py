@@ -10,27 +10,18 @@ person can read; nothing else escapes :meth:`ChargerClient.fetch`.
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import socket
 from dataclasses import dataclass
 from typing import Any
 
-import httpcore
 import httpx
 
+from twc_tui.core.byte_budget import MAX_BODY_BYTES, PoolPerCharger, WireCapExceeded
+from twc_tui.core.json_repair import tolerant_json
 from twc_tui.core.text import safe_text
 
 ENDPOINTS: tuple[str, ...] = ("vitals", "lifetime", "wifi_status", "version")
 """The only paths a Wall Connector answers usefully, under ``/api/1/``."""
-
-MAX_BODY_BYTES = 256 * 1024
-"""A real answer is under 2 KB; anything past 256 KiB is not a Wall Connector talking."""
-
-MAX_WIRE_BYTES = MAX_BODY_BYTES + 32 * 1024
-"""Everything one request may read off the socket: status lines, headers, any number of
-``100 Continue`` interim answers (httpcore skips them silently, so only a byte budget stops an
-endless stream of them), chunk framing and the body."""
 
 OFF_LOOP_BYTES = 32 * 1024
 """Bodies larger than this are decoded in a worker thread, so even a slow parse of a hostile
@@ -85,156 +76,11 @@ class DecodeError(ChargerError):
         self.excerpt = excerpt
 
 
-# Outside strings: the next string's opening quote, or a bare non-finite token.
-_OUTSIDE = re.compile(r'"|-?\b(?:Infinity|infinity|inf|NaN|nan)\b')
-# The rest of a string after its opening quote, up to (not including) the closing quote.
-# Matched once from a fixed start, it cannot backtrack: each step consumes a character.
-_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
-
-
-def _null_non_finite(text: str) -> str:
-    """Replace bare non-finite tokens outside strings with null, in one pass over ``text``.
-
-    A single regex over the whole text (string or token) retried its string branch from
-    every quote of an unclosed string: quadratic, 26 s for 80 KB of ``\\"``. Here each
-    character is looked at once, and an unclosed string ends the scan.
-    """
-    parts: list[str] = []
-    kept = pos = 0
-    end = len(text)
-    while pos < end:
-        found = _OUTSIDE.search(text, pos)
-        if found is None:
-            break
-        if found.group() == '"':
-            close = _STRING_REST.match(text, found.end()).end()  # type: ignore[union-attr]
-            if close >= end:
-                break  # an unclosed string runs to the end: nothing left to repair
-            pos = close + 1
-        else:
-            parts += (text[kept:found.start()], "null")
-            kept = pos = found.end()
-    parts.append(text[kept:])
-    return "".join(parts)
-
-
-def _loads(text: str) -> Any:
-    try:
-        return json.loads(text, parse_constant=lambda _: None)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
-
-
-def tolerant_json(text: str) -> Any:
-    """Decode a charger's JSON, repairing the two quirks real firmware has.
-
-    Bare ``nan``, ``-nan``, ``inf`` and ``Infinity`` outside strings become null, and a
-    missing final ``}`` is added. Raises ``ValueError`` for anything else. Linear in the
-    length of ``text``, whatever it holds.
-    """
-    try:
-        return _loads(text)
-    except ValueError as error:
-        if str(error) == "JSON nested too deeply":
-            raise
-    cleaned = _null_non_finite(text).strip()
-    try:
-        return _loads(cleaned)
-    except ValueError as error:
-        # Firmware drops the final brace; the body may still end in "}" from a nested value.
-        if cleaned.startswith("{") and str(error) != "JSON nested too deeply":
-            return _loads(cleaned + "}")
-        raise
-
-
-class WireCapExceeded(Exception):
-    """Raised inside httpcore when one request has read more than :data:`MAX_WIRE_BYTES`."""
-
-
-class _CappedStream(httpcore.AsyncNetworkStream):
-    """A socket that refuses to read more than the budget of one request.
-
-    Each request starts with a write on the connection, so a write resets the count."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-        self._read = 0
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data = await self._inner.read(max_bytes, timeout)
-        self._read += len(data)
-        if self._read > MAX_WIRE_BYTES:
-            raise WireCapExceeded(self._read)
-        return data
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._read = 0
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
-        return _CappedStream(await self._inner.start_tls(*args, **kwargs))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _CappedBackend(httpcore.AsyncNetworkBackend):
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
-        self._inner = inner
-
-    async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
-        return _CappedStream(await self._inner.connect_tcp(*args, **kwargs))
-
-    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
-        return _CappedStream(await self._inner.connect_unix_socket(*args, **kwargs))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class _PoolPerCharger(httpx.AsyncBaseTransport):
-    """A small connection pool per charger behind the one client.
-
-    httpcore's pool walks every connection it holds on each request, twice (and counts its
-    connections, not its idle ones, against ``max_keepalive_connections``, so past that many
-    chargers it closes live keep-alive sockets): quadratic in chargers, and most of a
-    50-charger hub's CPU (bench/RESULTS.md). Per charger, that walk is over one socket."""
-
-    def __init__(self) -> None:
-        self._ssl = httpx.create_ssl_context()  # once: building one costs milliseconds
-        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
-
-    def _pool(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
-        key = (url.raw_scheme, url.raw_host, url.port)
-        transport = self._pools.get(key)
-        if transport is None:
-            limits = httpx.Limits(max_connections=8, max_keepalive_connections=2,
-                                  keepalive_expiry=10.0)
-            transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False,
-                                                 verify=self._ssl)
-            # httpx has no option for a byte budget per request; its pool takes a backend.
-            pool = transport._pool
-            pool._network_backend = _CappedBackend(pool._network_backend)  # type: ignore[attr-defined]
-            self._pools[key] = transport
-        return transport
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._pool(request.url).handle_async_request(request)
-
-    async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
-        for transport in pools:
-            await transport.aclose()
-
-
 def make_http_client(timeouts: Timeouts | None = None) -> httpx.AsyncClient:
     """The one shared client. ``trust_env=False``: a LAN device must not go through a proxy
     picked up from the environment."""
     t = timeouts or Timeouts()
-    transport = _PoolPerCharger()
+    transport = PoolPerCharger()
     return httpx.AsyncClient(
         timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.connect, pool=t.connect),
         transport=transport,

@@ -17,7 +17,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from twc_tui.core.client import tolerant_json
+from twc_tui.core.json_repair import tolerant_json
 from twc_tui.core.models import Lifetime, Vitals, parse
 from twc_tui.sim import render as sim_render
 from twc_tui.sim.charger import SimulatedCharger
