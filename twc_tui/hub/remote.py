@@ -39,7 +39,9 @@ from twc_tui.hub.sse_client import HubError, get_json, hub_client
 log = logging.getLogger("twc_tui.hub.remote")
 
 BACKOFF_START_S = 1.0
-BACKOFF_MAX_S = 30.0
+BACKOFF_MAX_S = 10.0
+"""A hub is a local service, not a fragile charger: a restarted hub should be seen again
+within seconds, and one GET every 10 s to a closed port costs nothing."""
 LOG_TAIL = 200
 
 
