@@ -124,6 +124,7 @@ def lines(res: dict[str, object]) -> list[str]:
                    f"{len(st['walls'])} runs (min {min(st['walls']):.3f}, max "
                    f"{max(st['walls']):.3f}), exit codes {st['codes']}, {st['modules']} modules "
                    f"imported, of which {', '.join(st['heavy']) or 'none'}")
+    out += _day_lines(res) + _month_lines(res)
     for key in ("hub50", "hub300", "hubstart", "hubday", "month"):
         if isinstance(res.get(key), str):
             out.append(f"({key}) {res[key]}")
@@ -146,3 +147,61 @@ def _late_line(key: str, late: dict[str, Any]) -> str:
                                               f"{worst.p99_ms:.1f} ms" if worst else "")
             + ("; every charger saw one polite poller" if not rude else
                f"; NOT polite: {dict(list(rude.items())[:3])}"))
+
+
+def _month_lines(res: dict[str, object]) -> list[str]:
+    m = _d(res, "month")
+    if not m:
+        return []
+    return [f"(month) {m['days']} days x {m['chargers']} chargers = {m['samples']:,} samples "
+            f"written in {m['write_s']:.0f} s: {m['db_mb']:.1f} MB, "
+            f"{m['per_charger_day_kb']:.0f} kB per charger per day",
+            f"(month) Sessions: {m['sessions']} sessions, the query (session_records, as the "
+            f"Sessions screen and /api/sessions run it) {m['sessions_query_s'] * 1000:.0f} ms "
+            f"median (max {m['sessions_query_max_s'] * 1000:.0f}) without a price, "
+            f"{m['sessions_priced_s']:.2f} s with one; `twc-tui sessions --json` "
+            f"{m['sessions_cli_s']:.2f} s end to end (exit {m['sessions_cli_exit']}, "
+            f"{m['sessions_cli_bytes'] / 1024:.0f} KB)",
+            f"(month) 24 h chart restore (prefill_history): one charger "
+            f"{m['restore_one_s'] * 1000:.0f} ms median (max {m['restore_one_max_s'] * 1000:.0f}),"
+            f" all {m['chargers']} (a hub's start) {m['restore_all_s']:.2f} s"]
+
+
+def _mb(figures: dict[str, Any], *path: str) -> str:
+    value: Any = figures
+    for key in path:
+        value = value.get(key, {}) if isinstance(value, dict) else {}
+    return f"{value:.1f}" if isinstance(value, float | int) else "?"
+
+
+def _day_lines(res: dict[str, object]) -> list[str]:
+    d = _d(res, "hubday")
+    if not d:
+        return []
+    p, t = d["plain"], d["traced"]
+    samples = p["samples"]
+    step = max(1, len(samples) // 12)
+    picked = samples[::step] + ([samples[-1]] if (len(samples) - 1) % step else [])
+    out = [f"(hubday) {d['hours']:g} simulated h at x{d['scale']:g} in {p['real_s']:.0f} s "
+           f"(hub CPU {p['cpu_pct']:.0f} %, {d['vitals_polls']} vitals polls, "
+           f"{p['scrapes']} scrapes): RSS {d['rss_start_mb']:.1f} MB after warm-up -> "
+           f"{d['rss_end_mb']:.1f} MB",
+           "(hubday) RSS over simulated time: "
+           + ", ".join(f"{h:.1f} h {mb:.1f} MB" for h, mb in picked)]
+    for label, fig in (("warm-up", p["start"]), ("end", p["end"])):
+        out.append(f"(hubday) allocators at {label}: RSS {_mb(fig, 'rss_mb')} MB; pymalloc "
+                   f"{_mb(fig, 'pymalloc', 'arenas_allocated')} arenas (highwater "
+                   f"{_mb(fig, 'pymalloc', 'arenas_highwater')}), blocks in use "
+                   f"{_mb(fig, 'pymalloc', 'used_blocks_mb')} MB, free in used pools "
+                   f"{_mb(fig, 'pymalloc', 'free_blocks_mb')} MB, unused pools "
+                   f"{_mb(fig, 'pymalloc', 'free_pools_mb')} MB; glibc heap "
+                   f"{_mb(fig, 'glibc', 'arena_mb')} MB of which in use "
+                   f"{_mb(fig, 'glibc', 'in_use_mb')} MB, free {_mb(fig, 'glibc', 'free_mb')} MB,"
+                   f" mmapped {_mb(fig, 'glibc', 'mmapped_mb')} MB")
+    ts, te = t["start"], t["end"]
+    out.append(f"(hubday) under tracemalloc, {t['samples'][-1][0]:.1f} simulated h: traced "
+               f"{_mb(ts, 'traced_mb')} -> {_mb(te, 'traced_mb')} MB, RSS "
+               f"{_mb(ts, 'rss_mb')} -> {_mb(te, 'rss_mb')} MB; largest growth by line:")
+    for where, kib, count in t.get("growth", [])[:12]:
+        out.append(f"    {kib:+.0f} KiB ({count:+d} blocks) {where}")
+    return out
