@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -61,8 +62,10 @@ class FleetScreen(Screen[None]):
 
     DEFAULT_CSS = """
     FleetScreen #fleet-totals { height: auto; padding: 0 1; background: $boost; }
-    FleetScreen #fleet-filter { display: none; }
-    FleetScreen.-filtering #fleet-filter { display: block; }
+    FleetScreen #fleet-filter-bar { display: none; height: 1; background: $boost; }
+    FleetScreen.-filtering #fleet-filter-bar { display: block; }
+    FleetScreen #fleet-filter-bar > Static { width: auto; padding: 0 1; color: $accent; }
+    FleetScreen #fleet-filter { width: 1fr; }
     """
 
     BINDINGS = [
@@ -83,8 +86,10 @@ class FleetScreen(Screen[None]):
         app = self.app
         yield Header()
         yield Static(id="fleet-totals")
-        yield Input(placeholder="filter: name, state or host (enter keeps it, esc clears)",
-                    id="fleet-filter", compact=True)
+        with Horizontal(id="fleet-filter-bar"):
+            yield Static("filter /")
+            yield Input(placeholder="name, state or host (enter keeps it, esc clears)",
+                        id="fleet-filter", compact=True)
         yield FleetTable(list(app.states.values()), now=app.now,
                          max_current=lambda charger: app.max_current.get(charger),
                          ascii_only=app.settings.ascii, handle_warn_c=app.settings.handle_warn_c,
