@@ -159,3 +159,15 @@ async def test_a_poll_changes_only_its_row_and_redraws_within_a_second() -> None
         await pilot.pause(1.3)
         assert "44.4 A" in next(r for r in rows(app) if "Bay 03" in r)
         assert {row for row, _ in sent} == {charger}
+
+
+async def test_a_value_that_grows_is_not_cut() -> None:
+    """0.00 kW, then 11.59 kW: the column was sized by its first cells."""
+    app = fleet_app(30)
+    async with app.run_test(size=(160, 40)) as pilot:
+        charger = list(app.states)[1]
+        app.apply_event(success(charger, "vitals", {**NA_VITALS, "vehicle_current_a": 48.0,
+                                                    "handle_temp_c": 101.5}, NOW))
+        await pilot.pause(1.3)
+        row = next(r for r in rows(app) if "Bay 01" in r)
+        assert "11.59 kW" in row and "48.0 A" in row and "101.5 °C" in row

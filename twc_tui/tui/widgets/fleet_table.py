@@ -22,6 +22,9 @@ from twc_tui.engine.charger_state import ChargerState
 from twc_tui.tui.look import badge, power_trend, trend_top_kw
 
 TREND_CELLS = 12
+WIDTHS = {"state": 10, "power": 8, "current": 9, "handle": 8, "age": 13, "session": 18,
+          "trend": TREND_CELLS}
+"""Columns whose text changes width; the name column is as wide as the longest name."""
 
 # Textual styles ($text-error...) are not Rich styles: the table's cells use Rich names.
 STATE_STYLES = {"OFFLINE": "bold red", "ERROR": "bold yellow", "CHARGING": "bold green",
@@ -105,9 +108,9 @@ class FleetTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         for column in COLUMNS:
-            # Fixed where the text comes and goes ("now", "OFFLINE 18:04"), so no column
-            # is cut or has to move when a charger changes.
-            width = {"trend": TREND_CELLS, "age": 13, "state": 10, "session": 18}.get(column.key)
+            # Fixed where the text comes and goes or grows ("now", "OFFLINE 18:04", "0.00 kW"
+            # then "11.53 kW"): a table sizes a column by its first cells and then cuts.
+            width = WIDTHS.get(column.key)
             self.add_column(Text(column.title + "  "), key=column.key, width=width)
         self.show_rows()
 
