@@ -4,7 +4,8 @@ A consumer of the engine like any other: it never asks a charger anything, so ho
 dashboards read the broker, each charger still sees one poller. It drains its subscription in a
 task of its own into per-charger "changed" flags and a bounded event queue, and publishes from
 another; a broker that is down, slow or never reads only makes that second task wait, and what
-waits is bounded (flags coalesce, the oldest events are dropped and counted).
+waits is bounded (flags coalesce, the oldest events are dropped and counted). This module is the
+connection and its backoff; what is published, and when, is hub/mqtt_publish.py.
 
 Per charger: ``<base>/<id>/state`` (retained: ``status --json``'s document for that charger, on
 change at most once a second and every minute regardless), ``<base>/<id>/summary`` (retained:
@@ -18,53 +19,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import sqlite3
 import ssl
 import threading
-from collections import deque
 from typing import Any
 
 import aiomqtt
 
 from twc_tui.core.mqtt_settings import MqttSettings
-from twc_tui.core.report import charger_document
-from twc_tui.engine.charger_state import LogEntry
 from twc_tui.engine.energy_counter import EnergyCounter
 from twc_tui.engine.engine import Engine, Subscription
-from twc_tui.engine.state_report import report_from_state
 from twc_tui.engine.store_schema import StoreError, connect
 from twc_tui.hub import ha_discovery as ha
-from twc_tui.hub.ids import hub_ids
-from twc_tui.hub.wire import entry_to_wire
+from twc_tui.hub.mqtt_publish import HEARTBEAT_S, MqttPublisher
 
 log = logging.getLogger("twc_tui.hub.mqtt")
 
-MIN_INTERVAL_S = 1.0
-HEARTBEAT_S = 60.0
 SAVE_EVERY_S = 10.0
 """The energy counter's write cadence; a crash loses nothing (see energy_counter)."""
 BACKOFF_MAX_S = 60.0
-
-
-def _json(doc: Any) -> str:
-    # ASCII-only, like status --json: no control or bidi character reaches a subscriber raw.
-    return json.dumps(doc, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-
-
-class _Charger:
-    """What was last published for one charger."""
-
-    def __init__(self, topics: ha.Topics) -> None:
-        self.topics = topics
-        self.dirty = True
-        self.sent_at = -1e18
-        self.state: str | None = None
-        self.summary: str | None = None
-        self.availability: str | None = None
-        self.discovery: tuple[str, str] | None = None
-        self.node: str | None = None
 
 
 class MqttBridge:
@@ -80,25 +54,12 @@ class MqttBridge:
         self._password = password
         self.counter = counter or EnergyCounter(None)
         self.registry = registry or ha.PublishedDiscovery(None)
-        self.heartbeat_s = heartbeat_s
         self.backoff_max_s = backoff_max_s
         self.timeout_s = timeout_s
         self.keepalive_s = keepalive_s
-        self.bridge_topic = ha.bridge_topic(settings.base_topic)
-        self._chargers: dict[str, _Charger] = {}
-        # The hub's ids (the name as a slug, as in /c/<id>/...), so a topic names the charger
-        # the way every other hub path does.
-        levels = {engine_id: hub_id for hub_id, engine_id in hub_ids(engine.chargers).items()}
-        used: set[str] = set()
-        for c in engine.chargers:
-            level = ha.topic_id(levels.get(c.id, c.id))
-            while level in used:  # two ids that clean to the same level get distinct ones
-                level += "_"
-            used.add(level)
-            self._chargers[c.id] = _Charger(ha.Topics(settings.base_topic, level))
-        self._configs = {c.id: c for c in engine.chargers}
-        self._events: deque[LogEntry] = deque(maxlen=queue_size)
-        self.events_dropped = 0
+        self.publisher = MqttPublisher(engine, settings, self.counter, self.registry,
+                                       queue_size=queue_size, heartbeat_s=heartbeat_s)
+        self.bridge_topic = self.publisher.bridge_topic
         self._queue_size = queue_size
         self._wake = asyncio.Event()
         self._republish = False
@@ -108,7 +69,6 @@ class MqttBridge:
         self.status = "starting"
         self.last_error: str | None = None
         self.since: float | None = None
-        self.published = 0
         self._live: aiomqtt.Client | None = None
         self._stopping = False
         self._reported: tuple[str, str | None] = ("starting", None)
@@ -183,8 +143,9 @@ class MqttBridge:
                 "broker": f"{'mqtts' if self.settings.tls else 'mqtt'}://"
                           f"{self.settings.host}:{self.settings.port}",
                 "since": self.since, "last_error": self.last_error,
-                "published": self.published, "queued_events": len(self._events),
-                "dropped_events": self.events_dropped,
+                "published": self.publisher.published,
+                "queued_events": self.publisher.queued_events,
+                "dropped_events": self.publisher.events_dropped,
                 "dropped_updates": self._sub.dropped if self._sub else 0,
                 "energy_counter": "memory only" if self.counter.conn is None else (
                     self.counter.last_error or "saved")}
@@ -197,15 +158,8 @@ class MqttBridge:
                 update = await self._sub.get()
             except EOFError:  # the engine stopped
                 return
-            charger = self._chargers.get(update.charger)
-            if charger is None:
-                continue
-            charger.dirty = True
-            for entry in update.entries:
-                if len(self._events) == self._events.maxlen:
-                    self.events_dropped += 1
-                self._events.append(entry)
-            self._wake.set()
+            if self.publisher.note(update):
+                self._wake.set()
 
     # -- the broker's side -----------------------------------------------------------------
     def _set_status(self, status: str, error: str | None = None) -> None:
@@ -257,17 +211,17 @@ class MqttBridge:
 
     async def _session(self, client: aiomqtt.Client) -> None:
         await client.publish(self.bridge_topic, ha.ONLINE, qos=1, retain=True)
-        for charger in self._chargers.values():  # a new session: the broker may be new too
-            charger.dirty, charger.availability, charger.discovery = True, None, None
+        self.publisher.new_session()
         await client.subscribe(f"{self.settings.discovery_prefix}/status", qos=1)
-        await self._clear_removed(client)
+        await self.publisher.clear_removed(client)
         listener = asyncio.create_task(self._listen(client))
         try:
             while not self._stopping:
                 if listener.done():
                     listener.result()  # the connection broke: raise its error
                     raise aiomqtt.MqttError("message stream ended")
-                due = await self._publish_all(client)
+                republish, self._republish = self._republish, False
+                due = await self.publisher.publish_all(client, republish)
                 self._wake.clear()
                 await self.engine.clock.wait(self._wake, max(0.05, due))
         finally:
@@ -282,80 +236,6 @@ class MqttBridge:
             if bytes(message.payload or b"")[:16].strip() == b"online":
                 self._republish = True
                 self._wake.set()
-
-    async def _clear_removed(self, client: aiomqtt.Client) -> None:
-        prefix = self.settings.discovery_prefix
-        for topic in self.registry.stale(self._chargers, prefix):
-            await client.publish(topic, b"", qos=1, retain=True)
-            await asyncio.to_thread(self.registry.forget, topic)
-            log.info("cleared discovery %s (its charger is no longer configured)", topic)
-
-    async def _publish_all(self, client: aiomqtt.Client) -> float:
-        """One pass over every charger; returns the seconds until the next one is due."""
-        republish, self._republish = self._republish, False
-        now = self.engine.clock.monotonic()
-        due = self.heartbeat_s
-        for charger_id, charger in self._chargers.items():
-            await self._publish_charger(client, charger_id, charger, now, republish)
-            wait = (MIN_INTERVAL_S if charger.dirty else self.heartbeat_s) - (now - charger.sent_at)
-            due = min(due, max(0.0, wait))
-        while self._events:
-            entry = self._events[0]
-            topic = self._chargers[entry.charger].topics.event
-            await client.publish(topic, _json(entry_to_wire(entry)), qos=1)
-            self._events.popleft()  # only once sent: a broken link keeps it for the next
-            self.published += 1
-        return due
-
-    async def _publish_charger(self, client: aiomqtt.Client, charger_id: str, c: _Charger,
-                               now: float, republish: bool) -> None:
-        state = self.engine.states[charger_id]
-        available = ha.ONLINE if state.health in ("online", "error") else ha.OFFLINE
-        if available != c.availability:
-            await self._send(client, c.topics.availability, available)
-            c.availability = available
-        node = ha.node_id(state.version.serial_number if state.version else None)
-        if node is not None and any(o.node == node for o in self._chargers.values()
-                                    if o is not c):
-            # Two configured chargers with one serial (one unit under two addresses, or
-            # simulators): each keeps a device of its own rather than overwriting the other.
-            node = f"{node}_{ha.node_suffix(c.topics.charger)}"
-        c.node = node
-        if node is not None:
-            topic = ha.discovery_topic(self.settings.discovery_prefix, node)
-            payload = _json(ha.discovery_payload(c.topics, self.bridge_topic, node, state.name,
-                                                 state.version))
-            if republish or c.discovery != (topic, payload):
-                for old in self.registry.replaced(charger_id, topic):
-                    await self._send(client, old, "")
-                    await asyncio.to_thread(self.registry.forget, old)
-                await self._send(client, topic, payload)
-                if self.registry.topics.get(topic) != charger_id:
-                    await asyncio.to_thread(self.registry.remember, topic, charger_id)
-                c.discovery = (topic, payload)
-        since = now - c.sent_at
-        if not ((c.dirty and since >= MIN_INTERVAL_S) or since >= self.heartbeat_s):
-            return
-        c.dirty = False
-        doc = _json(charger_document(report_from_state(self._configs[charger_id], state)))
-        summary = _json(self._summary(charger_id, state.vitals))
-        heartbeat = since >= self.heartbeat_s
-        if doc != c.state or heartbeat:
-            await self._send(client, c.topics.state, doc)
-            c.state = doc
-        if summary != c.summary or heartbeat:
-            await self._send(client, c.topics.summary, summary)
-            c.summary = summary
-        c.sent_at = now
-
-    def _summary(self, charger_id: str, vitals: Any) -> dict[str, Any]:
-        alerts = [{"code": a.code, "text": a.text} for a in vitals.alerts] if vitals else []
-        return {"energy_delivered_wh": self.counter.total_wh(charger_id),
-                "active_alerts": len(alerts), "alerts": alerts}
-
-    async def _send(self, client: aiomqtt.Client, topic: str, payload: str) -> None:
-        await client.publish(topic, payload.encode("ascii"), qos=1, retain=True)
-        self.published += 1
 
 
 def _reason(error: BaseException) -> str:
