@@ -72,6 +72,7 @@ def fill(store: Store, days: int, now: float, seed: int = 1) -> int:
                       LogEntry(float(end), charger, "unplug", "Vehicle unplugged", "info")]
             store.write_batch(samples, events, [session])
     c = store.conn
+    c.executemany("INSERT OR IGNORE INTO chargers (key) VALUES (?)", [(k,) for k in keys])
     ids = dict(c.execute("SELECT key, id FROM chargers").fetchall())
     cols = ", ".join(["t", "n", *SAMPLE_COLS])
     c.execute("BEGIN IMMEDIATE")
