@@ -245,10 +245,19 @@ async def test_gone_for_ten_minutes_then_back() -> None:
         healed = rig.now()
         await subject.sim.come_back()
         await rig.wait_for(lambda: state.health == "online", 61 + 5, "back after the outage")
-        assert subject.successes(since=healed)[0].at - healed <= 60.0 + 1.0
+        # Recovery within one backoff step, checked on the poller's own schedule rather than
+        # a real-time tolerance (this rig runs on scaled real time, where a loaded machine
+        # adds lag): the first probe after healing is answered, and it waited out the step
+        # in force, never more than 60 s. The exact gaps are test_poller.py's, on a
+        # VirtualClock.
+        first = subject.successes(since=healed)[0]
+        assert not subject.failures(healed)
+        last = subject.failures(gone)[-1]
+        assert last.retry_in_s <= 60.0
+        assert first.at >= last.at + last.retry_in_s - 1e-6
         back = next(e for e in state.log if e.kind == "online")
-        # Offline from the third failure (~2.6 s after it went) until the first probe after
-        # it came back (up to one 60 s step): about 10 minutes. The message counts from the
-        # last good answer, which is what the user went without.
-        assert 590 <= back.at - since <= 665
+        # Offline from the third failure (~2.6 s after it went) until that first answer:
+        # at least the ten minutes it was gone. The message counts from the last good
+        # answer, which is what the user went without.
+        assert back.at == pytest.approx(first.at, abs=1e-6) and back.at - since >= 590
         assert back.text == f"Back online after {units.duration(back.at - last_good)} offline"
