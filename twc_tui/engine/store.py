@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twc_tui.engine.charger_state import LogEntry
-from twc_tui.engine.session_tracker import Session
+from twc_tui.engine.session_merge import MERGE_WINDOW_S, continues, merge
+from twc_tui.engine.session_tracker import MAX_GAP_S, Session
 from twc_tui.engine.store_schema import (
     SAMPLE_COLS,
     SAMPLE_METRICS,
@@ -24,9 +25,6 @@ from twc_tui.engine.store_schema import (
     rollback,
     schema_version,
 )
-
-MERGE_WINDOW_S = 60.0
-"""Two monitors that watched the same plug-in date it within this of each other."""
 
 _SESSION_COLS = ("charger", "started", "ended", "last_seen", "charging_s", "energy_wh",
                  "peak_power_w", "max_handle_c", "alerts", "saw_start", "saw_end",
@@ -146,7 +144,17 @@ class Store:
                 "AND (ended IS NULL OR ended > ?) ORDER BY abs(started - ?) LIMIT 1",
                 (s.charger, s.started - MERGE_WINDOW_S, s.started + MERGE_WINDOW_S,
                  s.started, s.started)).fetchone()
-        merged = s if row is None else _merge(_session(row), self._with_carried(row, s))
+        if row is None and s.id is None and s.observed_from is not None:
+            # This run met the plug-in mid-way: an open row last seen just before may be
+            # its beginning, whatever session_s now says about the start.
+            row = c.execute(
+                "SELECT * FROM sessions WHERE charger = ? AND ended IS NULL "
+                "AND last_seen BETWEEN ? AND ? ORDER BY last_seen DESC LIMIT 1",
+                (s.charger, s.observed_from - MAX_GAP_S, s.observed_from + MAX_GAP_S),
+            ).fetchone()
+            if row is not None and not continues(_session(row), s):
+                row = None
+        merged = s if row is None else merge(_session(row), self._with_carried(row, s))
         values = [_column(k, getattr(merged, k)) for k in _SESSION_COLS]
         values[_SESSION_COLS.index("alerts")] = ",".join(sorted(merged.alerts))
         if row is None:
@@ -299,28 +307,6 @@ def _session(row: tuple) -> Session:
     s.lifetime_delta_wh = row[14] if len(row) > 14 else None
     s.saw_start, s.saw_end = bool(s.saw_start), bool(s.saw_end)
     return s
-
-
-def _merge(old: Session, new: Session) -> Session:
-    """The union of what two monitors (or two flushes) know about one plug-in."""
-    if old.saw_start != new.saw_start:
-        first = old if old.saw_start else new  # a seen plug-in beats a back-dated one
-    else:
-        first = old if old.started <= new.started else new
-    done = new if new.ended is not None or old.ended is None else old
-    handles = [h for h in (old.max_handle_c, new.max_handle_c) if h is not None]
-    return Session(
-        new.charger, started=first.started, ended=done.ended,
-        last_seen=max(old.last_seen, new.last_seen),
-        charging_s=max(old.charging_s, new.charging_s),
-        energy_wh=max(old.energy_wh, new.energy_wh),
-        peak_power_w=max(old.peak_power_w, new.peak_power_w),
-        max_handle_c=max(handles) if handles else None, alerts=old.alerts | new.alerts,
-        saw_start=old.saw_start or new.saw_start, saw_end=done.saw_end,
-        longest_gap_s=max(old.longest_gap_s, new.longest_gap_s),
-        reboots=max(old.reboots, new.reboots),
-        lifetime_delta_wh=new.lifetime_delta_wh if new.lifetime_delta_wh is not None
-        else old.lifetime_delta_wh, id=old.id)
 
 
 def _stored(x: float, scale: float) -> int | None:

@@ -22,9 +22,9 @@ from textual.widgets import DataTable, Footer, Static
 from twc_tui.core.config import Settings
 from twc_tui.core.text import safe_text
 from twc_tui.core.units import duration
+from twc_tui.engine.session_merge import is_same, merge
 from twc_tui.engine.session_tracker import Session, period_of, totals
 from twc_tui.engine.store import Store
-from twc_tui.engine.store import _merge as merge_sessions
 from twc_tui.engine.store_schema import StoreError
 from twc_tui.engine.tariff import Tariff, session_cost
 
@@ -180,9 +180,11 @@ class SessionsScreen(Screen[None]):
             # Memory is newer than the store; a row it was already written to may know more
             # (a plug-in another writer saw), and must not be shown twice.
             stored = by_id.get(s.id) if s.id is not None else None
+            if stored is None and s.id is None:  # not written yet: the store's rule
+                stored = next((r for r in rows if is_same(r, s)), None)
             if stored is not None:
                 by_start.pop((stored.charger, round(stored.started)), None)
-                s = merge_sessions(stored, s)
+                s = merge(stored, s)
             by_start[(s.charger, round(s.started))] = s
         self.sessions = list(by_start.values())
         self.redraw()
