@@ -3,6 +3,8 @@ totals, enter opens Detail, and only changed cells are sent."""
 
 from __future__ import annotations
 
+import re
+
 from tests.test_tui_keys import screen_text
 from tests.tui_scenario import IDLE_VITALS, NA_VITALS, NOW, success
 from twc_tui.core.client import Unreachable
@@ -142,23 +144,30 @@ async def test_enter_opens_the_detail_of_the_row_under_the_cursor() -> None:
 
 
 async def test_a_poll_changes_only_its_row_and_redraws_within_a_second() -> None:
+    """What reaches the terminal after one charger's poll is that row, not the table: a
+    full repaint per poll was 28 KB/s with 50 chargers at 1 s."""
     app = fleet_app(30)
     async with app.run_test(size=(120, 40)) as pilot:
-        table = app.screen.query_one("#fleet-table")
-        sent: list[tuple[object, object]] = []
-        original = table.update_cell
+        await pilot.pause(0.3)
+        sent: list[str] = []
+        original = app._display
 
-        def spy(row, column, value, **kw):  # type: ignore[no-untyped-def]
-            sent.append((row, column))
-            return original(row, column, value, **kw)
+        def terminal(screen, renderable):  # type: ignore[no-untyped-def]
+            # What the app would write to a real terminal (a headless one writes nothing).
+            if hasattr(renderable, "render_segments"):
+                sent.append(renderable.render_segments(app.console))
+            return original(screen, renderable)
 
-        table.update_cell = spy  # type: ignore[method-assign]
+        app._display = terminal  # type: ignore[method-assign]
         charger = list(app.states)[3]
         app.apply_event(success(charger, "vitals", {**NA_VITALS, "vehicle_current_a": 44.4,
                                                     "handle_temp_c": 23.0}, NOW))
         await pilot.pause(1.3)
         assert "44.4 A" in next(r for r in rows(app) if "Bay 03" in r)
-        assert {row for row, _ in sent} == {charger}
+        text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", "".join(sent))
+        assert "44.4 A" in text
+        table_lines = [line for line in text.splitlines() if "total ·" not in line]
+        assert set(re.findall(r"Bay \d\d", "\n".join(table_lines))) == {"Bay 03"}
 
 
 async def test_a_value_that_grows_is_not_cut() -> None:
