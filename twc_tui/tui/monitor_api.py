@@ -11,6 +11,7 @@ from typing import Protocol
 
 from textual.app import App
 
+from twc_tui.core.clock import Clock
 from twc_tui.core.config import Settings
 from twc_tui.engine.charger_state import ChargerState
 
@@ -19,6 +20,7 @@ class MonitorApp(App[int], Protocol):  # type: ignore[misc]
     """The parts of :class:`twc_tui.tui.app.TwcApp` that screens use."""
 
     settings: Settings
+    clock: Clock
     states: Mapping[str, ChargerState]
     max_current: Mapping[str, float | None]
     time_range: str
