@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from twc_tui.core.config import (
-    EXAMPLE,
     ConfigError,
     Settings,
     default_config_path,
     load_settings,
     parse_settings,
 )
+from twc_tui.core.config_example import EXAMPLE
 from twc_tui.core.targets import ChargerConfig, parse_target, resolve_chargers
 
 # -- parse_target ---------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from twc_tui.cli import main
-from twc_tui.core.config import EXAMPLE, load_settings
+from twc_tui.core.config import load_settings
+from twc_tui.core.config_example import EXAMPLE
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from twc_tui.core.config import EXAMPLE, ConfigError, default_config_path, load_settings
+from twc_tui.core.config import ConfigError, default_config_path, load_settings
+from twc_tui.core.config_example import EXAMPLE
 
 EPILOG = """\
 The file lives in the user config directory ($XDG_CONFIG_HOME/twc-tui/config.toml, usually

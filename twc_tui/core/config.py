@@ -8,7 +8,6 @@ key and, where it can be found, the line, and the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 from twc_tui.core.alert_config import Alerting, parse_alerting
 from twc_tui.core.cadence import MIN_INTERVAL_S, PollSettings
 from twc_tui.core.client import Timeouts, format_host
+from twc_tui.core.config_where import INDEXED, where
 from twc_tui.core.listen import parse_listen
 from twc_tui.core.models import PHASE_MODES
 from twc_tui.core.mqtt_settings import MQTT_KEYS, MqttSettings, mqtt_settings
@@ -178,98 +178,6 @@ CHARGER_KEYS: dict[str, Check] = {
     "proxy_port": check_port,
 }  # fmt: skip
 
-EXAMPLE = """\
-# twc-tui configuration. Every key is optional; command-line flags override this file.
-
-# One [[chargers]] table per Wall Connector. With power sharing only the leader is on
-# your WiFi, so list the leader only: followers cannot be polled.
-[[chargers]]
-name = "Garage"
-host = "192.168.1.50"
-# port = 80
-# phase_mode = "auto"    # auto | split (NA 240 V split-phase) | three (EU/AU three-phase)
-# max_current_a = 48     # the breaker's rating: sets the top of the current chart
-# proxy_port = 8081      # `twc-tui serve` answers as this charger on this port
-
-[polling]
-# vitals_active_s = 1    # vitals cadence while a vehicle is plugged in (at least 1)
-# vitals_idle_s = 5      # vitals cadence with nothing plugged in
-# wifi_s = 30
-# lifetime_s = 60
-# version_s = 3600
-# connect_timeout_s = 5
-# read_timeout_s = 15    # the charger can be slow to send its first byte
-
-[display]
-# theme = "textual-dark" # any Textual theme; "ansi-dark" suits 16-colour terminals
-# time_range = "5m"      # 5m | 1h | 24h
-# ascii = false          # ASCII-only charts and bars
-# mouse = true           # false leaves text selection to the terminal
-# bell = false          # ring the terminal bell when an alert fires
-
-[thresholds]
-# handle_warn_c = 60     # the charger itself derates at 65 °C
-# pcba_warn_c = 85
-
-[history]
-# enabled = true         # keep samples, events and sessions in SQLite
-# db_path = "/var/lib/twc-tui/history.db"   # default: the user state dir
-# retention_days = 90
-# price_per_kwh = 0.30
-# currency = "$"
-
-[hub]
-# listen = "127.0.0.1:8743"   # where `twc-tui serve` listens
-# token_file = "~/.config/twc-tui/hub-token"   # clients must send this token
-# url = "http://homeserver:8743"   # the hub the monitor and `status` attach to
-
-# [mqtt]                 # `twc-tui serve` publishes here, with Home Assistant discovery
-# url = "mqtt://192.168.1.10:1883"     # mqtts:// for TLS
-# username = "twc"
-# password_file = "~/.config/twc-tui/mqtt-password"   # or TWC_MQTT_PASSWORD; never here
-# base_topic = "twc"
-# discovery_prefix = "homeassistant"
-"""
-
-
-def _line_of(text: str, key: str, table: str | None, index: int = 0) -> int | None:
-    """Best-effort line number of ``key`` inside ``table`` (the ``index``-th if it repeats)."""
-    current: str | None = None
-    seen = -1
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        header = re.match(r"^\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?", stripped)
-        if header:
-            current = header.group(1)
-            if current == table:
-                seen += 1
-            if key == "" and current == table and seen == index:
-                return number
-            continue
-        if current == table and (table not in INDEXED or seen == index) and re.match(
-            rf"^[\"']?{re.escape(key)}[\"']?\s*=", stripped
-        ):
-            return number
-    return None
-
-
-INDEXED = ("chargers", "alerts", "notify", "tariffs")
-"""The ``[[...]]`` tables: errors name the entry, e.g. ``alerts[2].cooldown``."""
-
-
-def _where(path: Path, text: str, key: str, table: str | None = None, index: int = 0) -> str:
-    if key:
-        line = _line_of(text, key, table, index)
-    elif table:  # the table itself: its header, or a top-level ``name = ...``
-        line = _line_of(text, "", table, index) or _line_of(text, table, None)
-    else:
-        line = None
-    dotted = f"{table}.{key}" if table and key else (table or key)
-    if table in INDEXED:
-        dotted = f"{table}[{index + 1}].{key}" if key else f"{table}[{index + 1}]"
-    return f"{path}" + (f":{line}" if line else "") + f": {dotted}"
-
-
 def load_settings(path: Path | None = None) -> Settings:
     """Read ``path`` (or the default location if it exists). Raises :class:`ConfigError`."""
     explicit = path is not None
@@ -300,20 +208,20 @@ def parse_settings(text: str, path: Path) -> Settings:
             continue
         if table not in SCHEMA:
             known = ", ".join([*INDEXED, *SCHEMA])
-            raise ConfigError(f"{_where(path, text, '', table)}: unknown table [{table}] "
+            raise ConfigError(f"{where(path, text, '', table)}: unknown table [{table}] "
                               f"(known: {known})")
         if not isinstance(content, Mapping):
-            raise ConfigError(f"{_where(path, text, table)}: expected a table")
+            raise ConfigError(f"{where(path, text, table)}: expected a table")
         for key, value in content.items():
             check = SCHEMA[table].get(key)
             if check is None:
-                raise ConfigError(f"{_where(path, text, key, table)}: unknown key "
+                raise ConfigError(f"{where(path, text, key, table)}: unknown key "
                                   f"(known: {', '.join(SCHEMA[table])})")
             try:
                 # [hub] keys are prefixed: "url" or "listen" alone would say nothing.
                 values[f"hub_{key}" if table == "hub" else key] = check(value)
             except ValueError as error:
-                raise ConfigError(f"{_where(path, text, key, table)}: {error}") from None
+                raise ConfigError(f"{where(path, text, key, table)}: {error}") from None
     chargers = _chargers(data.get("chargers", []), path, text)
     poll_keys = {k: values.pop(k) for k in list(values) if k in PollSettings.__dataclass_fields__}
     try:
@@ -326,10 +234,10 @@ def parse_settings(text: str, path: Path) -> Settings:
         try:
             values["mqtt"] = mqtt_settings({k: values.pop(k) for k in MQTT_KEYS if k in values})
         except ValueError as error:
-            raise ConfigError(f"{_where(path, text, '', 'mqtt')}: {error}") from None
+            raise ConfigError(f"{where(path, text, '', 'mqtt')}: {error}") from None
     try:
         values["alerting"] = parse_alerting(
-            data, lambda key, table, index: _where(path, text, key, table, index),
+            data, lambda key, table, index: where(path, text, key, table, index),
             Checks(number=_number, string=_string, boolean=_bool))
     except ValueError as error:
         raise ConfigError(str(error)) from None
@@ -340,24 +248,24 @@ def parse_settings(text: str, path: Path) -> Settings:
 
 def _chargers(raw: Any, path: Path, text: str) -> tuple[ChargerConfig, ...]:
     if not isinstance(raw, list):
-        raise ConfigError(f"{_where(path, text, 'chargers')}: use [[chargers]] tables")
+        raise ConfigError(f"{where(path, text, 'chargers')}: use [[chargers]] tables")
     chargers: list[ChargerConfig] = []
     for index, entry in enumerate(raw):
         if not isinstance(entry, Mapping):
-            raise ConfigError(f"{_where(path, text, '', 'chargers', index)}: expected a table")
+            raise ConfigError(f"{where(path, text, '', 'chargers', index)}: expected a table")
         values: dict[str, Any] = {}
         for key, value in entry.items():
             check = CHARGER_KEYS.get(key)
-            where = _where(path, text, key, "chargers", index)
+            at = where(path, text, key, "chargers", index)
             if check is None:
-                raise ConfigError(f"{where}: unknown key (known: {', '.join(CHARGER_KEYS)})")
+                raise ConfigError(f"{at}: unknown key (known: {', '.join(CHARGER_KEYS)})")
             try:
                 values[key] = check(value)
                 if key == "host":
                     values[key] = check_host(value)
             except ValueError as error:
-                raise ConfigError(f"{where}: {error}") from None
+                raise ConfigError(f"{at}: {error}") from None
         if "host" not in values:
-            raise ConfigError(f"{_where(path, text, '', 'chargers', index)}: missing key host")
+            raise ConfigError(f"{where(path, text, '', 'chargers', index)}: missing key host")
         chargers.append(ChargerConfig(**values))
     return tuple(chargers)
