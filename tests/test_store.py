@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from twc_tui.engine.charger_state import LogEntry
-from twc_tui.engine.recorder import prefill_history
+from twc_tui.engine.samples import prefill_history
 from twc_tui.engine.series import History
 from twc_tui.engine.session_tracker import Session
 from twc_tui.engine.store import Sample, Store, StoreError

@@ -25,43 +25,11 @@ from pathlib import Path
 from twc_tui.core.models import Lifetime, Vitals
 from twc_tui.engine.charger_state import LogEntry
 from twc_tui.engine.poller import PollEvent, PollSuccess
-from twc_tui.engine.series import History
+from twc_tui.engine.samples import BUCKET_S, SampleBucket
+from twc_tui.engine.samples import prefill_history as prefill_history  # bench imports it here
 from twc_tui.engine.session_tracker import Session, SessionTracker
 from twc_tui.engine.store import Sample, Store, StoreError
 from twc_tui.engine.writer_lock import WriterLock
-
-BUCKET_S = 10
-"""One stored row per charger per this many seconds."""
-
-
-class _Bucket:
-    """Running min/sum/max of each metric over one bucket."""
-
-    __slots__ = ("n", "stats", "t")
-
-    def __init__(self, t: int) -> None:
-        self.t = t
-        self.n = 0
-        self.stats: dict[str, list[float]] = {}
-        """metric -> [min, sum, max, count]"""
-
-    def add(self, values: dict[str, float | None]) -> None:
-        self.n += 1
-        for metric, value in values.items():
-            if value is None or not math.isfinite(value):
-                continue
-            st = self.stats.get(metric)
-            if st is None:
-                self.stats[metric] = [value, value, value, 1.0]
-            else:
-                st[0] = min(st[0], value)
-                st[1] += value
-                st[2] = max(st[2], value)
-                st[3] += 1
-
-    def sample(self, charger: str) -> Sample:
-        return Sample(charger, self.t, self.n,
-                      {m: (st[0], st[1] / st[3], st[2]) for m, st in self.stats.items()})
 
 
 class Recorder:
@@ -107,7 +75,7 @@ class Recorder:
         self.flushes = 0
         self.is_writer = False
         self._mutex = threading.RLock()
-        self._buckets: dict[str, _Bucket] = {}
+        self._buckets: dict[str, SampleBucket] = {}
         self._samples: list[Sample] = []
         self._events: list[LogEntry] = []
         self._dirty: dict[int, Session] = {}
@@ -164,14 +132,14 @@ class Recorder:
         if tracker.current is not None:
             self._dirty[id(tracker.current)] = tracker.current
 
-    def _bucket(self, charger: str, at: float) -> _Bucket:
+    def _bucket(self, charger: str, at: float) -> SampleBucket:
         t = int(at // BUCKET_S) * BUCKET_S
         bucket = self._buckets.get(charger)
         if bucket is None or bucket.t != t:
             if bucket is not None and t > bucket.t:
                 self._samples.append(bucket.sample(charger))
             if bucket is None or t > bucket.t:
-                bucket = self._buckets[charger] = _Bucket(t)
+                bucket = self._buckets[charger] = SampleBucket(t)
         return bucket
 
     # -- periodic work -------------------------------------------------------------------
@@ -314,21 +282,6 @@ class Recorder:
         who = f"`twc-tui record` (pid {holder})" if self.lock.claimed() else (
             f"another monitor (pid {holder})" if holder else "another process")
         return f"history recorded by {who}; reading {where}"
-
-
-def prefill_history(store: Store, history: History, charger: str, now: float,
-                    span_s: float = 86400.0) -> int:
-    """Fill a fresh :class:`History` from the store so charts survive a restart: minute means
-    for the span, 10-second means for the last hour. Returns the number of points added."""
-    hour = now - 3600.0
-    rows = store.load_history(charger, now - span_s, hour, step_s=60)
-    rows += store.load_history(charger, hour, now, step_s=BUCKET_S)
-    for t, values in rows:
-        if values is None:
-            history.add_gap(t)
-        else:
-            history.add(t, values)
-    return len(rows)
 
 
 def default_db_path(db_path: str | None = None) -> Path:

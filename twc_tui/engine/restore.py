@@ -8,7 +8,8 @@ from pathlib import Path
 from twc_tui.core.clock import Clock
 from twc_tui.core.config import Settings
 from twc_tui.engine.charger_state import ChargerState
-from twc_tui.engine.recorder import Recorder, default_db_path, prefill_history
+from twc_tui.engine.recorder import Recorder, default_db_path
+from twc_tui.engine.samples import prefill_history
 from twc_tui.engine.store import Store
 from twc_tui.engine.store_schema import StoreError
 
