@@ -2,11 +2,11 @@
 
 One process writes at a time (see :mod:`twc_tui.engine.recorder` for who); any number read.
 The file itself (schema, migrations, WAL, opening) is :mod:`twc_tui.engine.store_schema`.
+How a session meets its row (merging, carried counts) is :mod:`twc_tui.engine.session_rows`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twc_tui.engine.charger_state import LogEntry
-from twc_tui.engine.session_merge import MERGE_WINDOW_S, continues, merge
-from twc_tui.engine.session_tracker import MAX_GAP_S, Session
+from twc_tui.engine.session_merge import MERGE_WINDOW_S
+from twc_tui.engine.session_rows import SessionRows, session_from_row
+from twc_tui.engine.session_tracker import Session
 from twc_tui.engine.store_schema import (
     SAMPLE_COLS,
     SAMPLE_METRICS,
@@ -25,10 +26,6 @@ from twc_tui.engine.store_schema import (
     rollback,
     schema_version,
 )
-
-_SESSION_COLS = ("charger", "started", "ended", "last_seen", "charging_s", "energy_wh",
-                 "peak_power_w", "max_handle_c", "alerts", "saw_start", "saw_end",
-                 "longest_gap_s", "reboots", "lifetime_delta_wh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +49,7 @@ class Store:
         self.readonly = readonly
         """Opened read-only (``--db`` on a file we may not write): only queries work."""
         self._charger_ids: dict[str, int] = {}
-        self._carried: dict[int, tuple[float, int]] = {}
-        """Session row id to the (charging_s, reboots) that other processes counted before
-        this one started watching: added to this process's own counts, not max'ed."""
+        self._session_rows = SessionRows(conn)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -104,7 +99,7 @@ class Store:
                     c.execute("INSERT INTO events (at, charger, kind, text, level) "
                               "VALUES (?, ?, ?, ?, ?)", (e.at, e.charger, e.kind, e.text, e.level))
                 for s in sessions:
-                    ids[id(s)] = self._upsert_session(s)
+                    ids[id(s)] = self._session_rows.upsert(s)
                 c.execute("COMMIT")
             except BaseException:
                 rollback(c)
@@ -131,61 +126,6 @@ class Store:
         self.conn.execute(
             f"INSERT OR IGNORE INTO samples (charger, t, n, {', '.join(SAMPLE_COLS)}) "
             f"VALUES ({marks})", (self._charger_id(s.charger), s.t, s.n, *values))
-
-    def _upsert_session(self, s: Session) -> int:
-        c = self.conn
-        row = None
-        if s.id is not None:
-            row = c.execute("SELECT * FROM sessions WHERE id = ? AND charger = ?",
-                            (s.id, s.charger)).fetchone()
-        if row is None:
-            row = c.execute(
-                "SELECT * FROM sessions WHERE charger = ? AND started BETWEEN ? AND ? "
-                "AND (ended IS NULL OR ended > ?) ORDER BY abs(started - ?) LIMIT 1",
-                (s.charger, s.started - MERGE_WINDOW_S, s.started + MERGE_WINDOW_S,
-                 s.started, s.started)).fetchone()
-        if row is None and s.id is None and s.observed_from is not None:
-            # This run met the plug-in mid-way: an open row last seen just before may be
-            # its beginning, whatever session_s now says about the start.
-            row = c.execute(
-                "SELECT * FROM sessions WHERE charger = ? AND ended IS NULL "
-                "AND last_seen BETWEEN ? AND ? ORDER BY last_seen DESC LIMIT 1",
-                (s.charger, s.observed_from - MAX_GAP_S, s.observed_from + MAX_GAP_S),
-            ).fetchone()
-            if row is not None and not continues(_session(row), s):
-                row = None
-        merged = s if row is None else merge(_session(row), self._with_carried(row, s))
-        values = [_column(k, getattr(merged, k)) for k in _SESSION_COLS]
-        values[_SESSION_COLS.index("alerts")] = ",".join(sorted(merged.alerts))
-        if row is None:
-            cur = c.execute(f"INSERT INTO sessions ({', '.join(_SESSION_COLS)}) VALUES "
-                            f"({', '.join('?' * len(_SESSION_COLS))})", values)
-            return int(cur.lastrowid or 0)
-        sets = ", ".join(f"{k} = ?" for k in _SESSION_COLS)
-        c.execute(f"UPDATE sessions SET {sets} WHERE id = ?", (*values, row[0]))
-        return int(row[0])
-
-    def _with_carried(self, row: tuple, s: Session) -> Session:
-        """``s`` with what earlier processes counted for the same plug-in added to its
-        charging time and reboots.
-
-        Each process counts only what it watched. Two processes watching at once count the
-        same seconds, so their figures merge by max; but a ``record`` restarted three times
-        during one charge counts three different stretches, and max kept only the longest.
-        The first time this process meets a row it did not write, the part of the row's
-        count that this process did not also watch is carried; later writes add it again."""
-        row_id = int(row[0])
-        carried = self._carried.get(row_id)
-        if carried is None and s.id is None and s.observed_from is not None:
-            old = _session(row)
-            overlap = max(0.0, old.last_seen - s.observed_from)
-            carried = (max(0.0, old.charging_s - min(s.charging_s, overlap)),
-                       0 if overlap > 0 else old.reboots)
-            self._carried[row_id] = carried
-        if not carried:
-            return s
-        return dataclasses.replace(s, charging_s=s.charging_s + carried[0],
-                                   reboots=s.reboots + carried[1])
 
     def set_names(self, names: Mapping[str, str]) -> None:
         """Remember what the user calls each charger (``host:port`` to name)."""
@@ -275,7 +215,7 @@ class Store:
         if charger is not None:
             sql += " AND charger = ?"
             args.append(charger)
-        return [_session(row) for row in self._query(sql + " ORDER BY started, id", args)]
+        return [session_from_row(row) for row in self._query(sql + " ORDER BY started, id", args)]
 
     def iter_samples(self, since: float | None = None) -> Iterator[Sample]:
         """Every sample from ``since`` on, by time then charger (for export)."""
@@ -300,15 +240,6 @@ class Store:
         return int(self._query(f"SELECT count(*) FROM {table}")[0][0])
 
 
-def _session(row: tuple) -> Session:
-    values = dict(zip(("id", *_SESSION_COLS[:13]), row[:14], strict=True))
-    alerts = values.pop("alerts")
-    s = Session(**values, alerts=set(filter(None, alerts.split(","))))
-    s.lifetime_delta_wh = row[14] if len(row) > 14 else None
-    s.saw_start, s.saw_end = bool(s.saw_start), bool(s.saw_end)
-    return s
-
-
 def _stored(x: float, scale: float) -> int | None:
     """A reading as the integer column holds it; None where it cannot be (NaN, or a value
     from a confused charger beyond SQLite's 64-bit range). The scaled value is what must be
@@ -321,17 +252,3 @@ def _stored(x: float, scale: float) -> int | None:
     if not math.isfinite(scaled) or not -(2.0**63) < scaled < 2.0**63:
         return None
     return round(scaled)
-
-
-_NULLABLE = frozenset({"ended", "max_handle_c", "lifetime_delta_wh"})
-
-
-def _column(key: str, value: object) -> object:
-    """A session value as its column can hold it: a number that is not finite or beyond
-    64 bits is NULL where the column allows it and 0 where it does not."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return value
-    ok = math.isfinite(value) if isinstance(value, float) else -(2**63) <= value < 2**63
-    if ok:
-        return value
-    return None if key in _NULLABLE else 0
