@@ -120,6 +120,58 @@ async def test_backoff_grows_and_caps_at_sixty_seconds() -> None:
     assert "connection refused" in str(failures[0].error)
 
 
+class Flaky(FakeClient):
+    """Fails the vitals requests whose number (from 1) is in ``failing``; answers the rest."""
+
+    def __init__(self, clock: VirtualClock, failing: set[int]) -> None:
+        super().__init__(clock)
+        self.failing = failing
+        self.vitals_asked = 0
+
+    async def fetch(self, endpoint: str) -> dict[str, Any]:
+        self.vitals_asked += endpoint == "vitals"
+        self.down = endpoint == "vitals" and self.vitals_asked in self.failing
+        return await super().fetch(endpoint)
+
+
+async def test_errors_now_and_then_keep_the_cadence_and_a_success_resets_the_backoff(
+) -> None:
+    clock = VirtualClock()
+    client = Flaky(clock, {3, 4, 7})
+    events: list[PollEvent] = []
+    poller = ChargerPoller("c1", client, events.append, PollSettings(), clock=clock)  # type: ignore[arg-type]
+    await run_for(poller, 12)
+    # Every 1.05 s (1 s after each answer); a second failure in a row waits 1.6 s, and
+    # the failure after a success starts again from 1 s, not where the backoff had got to.
+    assert gaps(client.times("vitals")) == pytest.approx(
+        [1.05, 1.05, 1.05, 1.65] + [1.05] * 6)
+    failures = [(e.failures, e.retry_in_s) for e in events if isinstance(e, PollFailure)]
+    assert failures == [(1, 1.0), (2, 1.6), (1, 1.0)]
+
+
+async def test_refresh_spam_at_a_failing_charger_brings_one_probe_forward_per_step() -> None:
+    poller, client, _ = make(plugged=True)
+    client.down = True
+    task = asyncio.create_task(poller.run())
+    await client.clock.run_for(300)  # at the 60 s cap by now
+    spam_from = client.clock.monotonic()
+    for _ in range(6000):  # `r` held down for ten minutes
+        poller.refresh()
+        await client.clock.run_for(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    probes = client.times("vitals")
+    spammed = [t for t in probes if t >= spam_from]
+    assert spammed[0] == pytest.approx(spam_from)  # the first press probes at once
+    # Then one probe brought forward per 60 s step, besides the step's own: two a
+    # minute, never a third, and any probe a full step after the one before the last.
+    assert len(spammed) == 20
+    capped = probes[10:]
+    assert all(c - a >= 60.0 for a, c in zip(capped, capped[2:], strict=False))
+    assert {e for _, e in client.calls[len(client.calls) - len(spammed):]} == {"vitals"}
+
+
 async def test_recovery_fetches_everything_at_once() -> None:
     poller, client, events = make(plugged=True)
     client.down = True
