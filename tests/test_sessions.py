@@ -225,7 +225,7 @@ def test_wall_clock_stepping_back_is_ignored() -> None:
 def test_totals_per_day_week_and_month() -> None:
     from datetime import datetime
 
-    from twc_tui.engine.session_tracker import cost, totals
+    from twc_tui.engine.session_totals import cost, totals
 
     def at(text: str) -> float:
         return datetime.fromisoformat(text).timestamp()

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from twc_tui.engine.session_tracker import Session, cost
+from twc_tui.engine.session_totals import cost
+from twc_tui.engine.session_tracker import Session
 from twc_tui.engine.store import Store
 from twc_tui.engine.tariff import Tariff, session_cost
 

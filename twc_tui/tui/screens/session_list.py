@@ -23,7 +23,8 @@ from twc_tui.core.config import Settings
 from twc_tui.core.text import safe_text
 from twc_tui.core.units import duration
 from twc_tui.engine.session_merge import is_same, merge
-from twc_tui.engine.session_tracker import Session, period_of, totals
+from twc_tui.engine.session_totals import period_of, totals
+from twc_tui.engine.session_tracker import Session
 from twc_tui.engine.store import Store
 from twc_tui.engine.store_schema import StoreError
 from twc_tui.engine.tariff import Tariff, session_cost
