@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TextIO
 
+from twc_tui.core.allocator import keep_heap_flat
 from twc_tui.core.text import safe_text
 from twc_tui.engine.engine import Engine, Update
 
@@ -34,6 +35,8 @@ async def run_headless(
     1 when some could not be written, 2 when the database could not be used at all."""
     out = out or sys.stdout
     clock = engine.clock
+    # A daemon for months: large buffers go back to the system when freed (see allocator).
+    keep_heap_flat()
 
     def say(line: str) -> None:
         try:
