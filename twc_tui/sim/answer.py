@@ -2,8 +2,8 @@
 
 Precedence follows what a client would meet first: a forced status, then the method and the
 path, then a random 500, then what happens to the body (a page that is not JSON, then changes
-to the JSON's content and shape, then truncation). A reset is decided here and carried out
-by the server halfway through writing the body.
+to the JSON's content and shape, then truncation). A reset or an oversize body is decided
+here and carried out on the wire by :func:`twc_tui.sim.http_wire.send_answer`.
 """
 
 from __future__ import annotations

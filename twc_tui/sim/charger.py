@@ -247,26 +247,10 @@ class SimulatedCharger:
             delay = faults.latency_s + faults.stall_s
             if delay > 0:
                 await asyncio.sleep(delay)
-            status, ctype, body, fault = sim_answer.answer(
+            reply = sim_answer.answer(
                 request.method, request.path, faults, self._faults_rng(), self.payload)
-            keep = request.keep_alive and fault not in ("reset", "oversize")
-            if fault == "reset":
-                writer.write(sim_http.head(status, content_type=ctype, length=len(body),
-                                           keep_alive=True) + body[: len(body) // 2])
-                await writer.drain()
-                sim_http.reset(writer)
-                return False
-            if fault == "oversize":
-                writer.write(sim_http.head(status, content_type=ctype, length=None,
-                                           keep_alive=False))
-                await sim_http.send_chunked(writer, body)
-                return False
-            extra = (("Allow", "GET"),) if status == 405 else ()
-            writer.write(sim_http.head(status, content_type=ctype, length=len(body),
-                                       keep_alive=keep, extra=extra)
-                         + (b"" if request.method == "HEAD" else body))
-            await writer.drain()
-            return keep
+            status, fault = reply[0], reply[3]
+            return await sim_http.send_answer(writer, request, reply)
         finally:
             self.in_flight -= 1
             self.log.append(RequestRecord(request.method, request.path, status, started,

@@ -13,6 +13,8 @@ import struct
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from twc_tui.sim.answer import Answer
+
 MAX_HEAD_BYTES = 16 * 1024
 MAX_REQUEST_BODY = 64 * 1024
 
@@ -89,6 +91,28 @@ async def send_chunked(writer: asyncio.StreamWriter, body: bytes, chunk: int = 6
         await writer.drain()
     writer.write(b"0\r\n\r\n")
     await writer.drain()
+
+
+async def send_answer(writer: asyncio.StreamWriter, request: Request, answer: Answer) -> bool:
+    """Write ``answer``, carrying out its fault on the wire (a reset halfway through the body,
+    or an oversize body with no length). False when the connection must close."""
+    status, ctype, body, fault = answer
+    keep = request.keep_alive and fault not in ("reset", "oversize")
+    if fault == "reset":
+        writer.write(head(status, content_type=ctype, length=len(body), keep_alive=True)
+                     + body[: len(body) // 2])
+        await writer.drain()
+        reset(writer)
+        return False
+    if fault == "oversize":
+        writer.write(head(status, content_type=ctype, length=None, keep_alive=False))
+        await send_chunked(writer, body)
+        return False
+    extra = (("Allow", "GET"),) if status == 405 else ()
+    writer.write(head(status, content_type=ctype, length=len(body), keep_alive=keep, extra=extra)
+                 + (b"" if request.method == "HEAD" else body))
+    await writer.drain()
+    return keep
 
 
 def reset(writer: asyncio.StreamWriter) -> None:
