@@ -1,4 +1,5 @@
-"""The Textual app: wiring, bindings and lifecycle. Behaviour lives in screens and widgets."""
+"""The Textual app: wiring, bindings and lifecycle. Behaviour lives in screens, widgets and
+the modules beside this one (which view shows, what is said in toasts)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from textual.screen import Screen
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import Settings, default_config_path
 from twc_tui.core.targets import ChargerConfig
-from twc_tui.core.text import safe_text
 from twc_tui.engine.charger_state import ChargerState
 from twc_tui.engine.engine import Engine, Update
 from twc_tui.engine.poller import PollEvent
@@ -21,6 +21,8 @@ from twc_tui.hub.remote import RemoteEngine
 from twc_tui.tui.hangup import HangupGuard
 from twc_tui.tui.kiosk import CSS as KIOSK_CSS
 from twc_tui.tui.kiosk import kiosk_index
+from twc_tui.tui.navigation import can_act, first_screen
+from twc_tui.tui.notices import HistoryWatch, alert_toast, tell_at_start
 from twc_tui.tui.palette import palette_commands
 from twc_tui.tui.screens.detail import DetailScreen
 from twc_tui.tui.screens.fleet import FleetScreen
@@ -29,8 +31,6 @@ from twc_tui.tui.screens.overview import OverviewScreen
 from twc_tui.tui.web_visit import under_web_driver, watch_stdin
 
 RANGES = ("5m", "1h", "24h")
-FLEET_FROM = 13
-"""From this many chargers the table is the default view: twelve cards are a wall already."""
 
 
 class TwcApp(App[int]):
@@ -116,11 +116,7 @@ class TwcApp(App[int]):
 
     # -- lifecycle -----------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
-        if self.kiosk is not None:
-            return OverviewScreen() if self.kiosk_view is None else DetailScreen(self.kiosk_view)
-        if len(self.states) >= FLEET_FROM:
-            return FleetScreen()
-        return OverviewScreen() if len(self.states) > 1 else DetailScreen(0)
+        return first_screen(len(self.states), self.kiosk, self.kiosk_view)
 
     async def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -131,22 +127,9 @@ class TwcApp(App[int]):
         await self.engine.start()
         alerts = getattr(self.engine, "alerts", None)  # None when attached to a hub
         if alerts is not None:
-            def toast(n) -> None:  # type: ignore[no-untyped-def]  # an alert fired: say so
-                level = {"critical": "error", "warning": "warning"}.get(n.severity, "information")
-                self.notify(n.text, title=n.title, markup=False, timeout=12,
-                            severity="information" if n.resolved else level)  # type: ignore[arg-type]
-                if self.settings.bell and not n.resolved:
-                    self.bell()
-
-            alerts.listen(toast)
-        if isinstance(self.engine, RemoteEngine) and self.engine.notice:
-            self.notify(self.engine.notice, timeout=8, markup=False)
-        if self._kiosk_note:
-            self.notify(self._kiosk_note, severity="warning", timeout=15, markup=False)
-        if self.engine.history and self.engine.recorder is None and self.engine.store is None:
-            self.notify(self.engine.history_note, severity="warning", timeout=15, markup=False)
-        self._was_recording = self.engine.recorder is not None
-        self._write_error: str | None = None
+            alerts.listen(alert_toast(self))
+        tell_at_start(self, self.engine, self._kiosk_note)
+        self._history_watch = HistoryWatch(self, self.engine)
         self.set_interval(5.0, self._tick_ages)
         HangupGuard(self).install()
         if under_web_driver():
@@ -206,32 +189,11 @@ class TwcApp(App[int]):
                 screen.refresh_state(charger)
 
     def _tick_ages(self) -> None:
-        self._tell_if_history_stopped()
+        self._history_watch.check()
         screen = self.screen
         if (not self.paused and isinstance(screen, OverviewScreen | DetailScreen | FleetScreen)
                 and screen.is_mounted):
             screen.refresh_ages()
-
-    def _tell_if_history_stopped(self) -> None:
-        """Once, when recording stops for good (a full disk, a damaged file): the user was
-        told at start that history is kept, so silence would be a broken promise."""
-        recording = self.engine.recorder is not None
-        if self._was_recording and not recording:
-            self.notify(f"{self.engine.history_status}. The monitor goes on without it.",
-                        title="History stopped", severity="error", timeout=30, markup=False)
-        self._was_recording = recording
-        # A write that fails keeps the data in memory and retries; say so when it starts
-        # failing and when it recovers, not only in the Help screen.
-        recorder = self.engine.recorder
-        error = recorder.last_error if recorder is not None and recorder.is_writer else None
-        if error != self._write_error:
-            if error is not None:
-                self.notify(f"Cannot write the history yet; keeping it in memory: "
-                            f"{safe_text(error, 200)}", title="History", severity="warning",
-                            timeout=15, markup=False)
-            elif self._write_error is not None:
-                self.notify("Writing the history again.", title="History", timeout=5)
-            self._write_error = error
 
     def _update_subtitle(self) -> None:
         count = len(self.states)
@@ -288,17 +250,7 @@ class TwcApp(App[int]):
                                         now=self.clock.time, source=source))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys that cannot act here are hidden (footer and help): switching charger with
-        one charger, a number beyond the last charger."""
-        if action == "select_charger":
-            return len(self.states) > 1 and int(str(parameters[0])) < len(self.states)
-        if action in ("next_charger", "previous_charger"):
-            return len(self.states) > 1
-        if action == "toggle_view":  # only where there is a view of all chargers to switch
-            return isinstance(self.screen, OverviewScreen | FleetScreen)
-        if action == "cycle_range":  # the table's trend is always 5 min: t would do nothing
-            return not isinstance(self.screen, FleetScreen)
-        return True
+        return can_act(action, parameters, self.screen, len(self.states))
 
     def action_select_charger(self, index: int) -> None:
         """Show charger ``index`` (0-based)."""

@@ -1,0 +1,69 @@
+"""What the monitor says in toasts rather than on a screen: an alert firing or resolving (with
+the bell if asked), what the user should know at start, and the history's recording stopping
+for good or its writes failing and recovering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from twc_tui.core.text import safe_text
+from twc_tui.engine.engine import Engine
+from twc_tui.hub.remote import RemoteEngine
+
+if TYPE_CHECKING:  # a Protocol on App: only a type checker can build it
+    from twc_tui.tui.monitor_api import MonitorApp
+
+
+def alert_toast(app: MonitorApp) -> Callable[[Any], None]:
+    """A listener for the alert engine's notifications."""
+    def toast(n) -> None:  # type: ignore[no-untyped-def]  # an alert fired: say so
+        level = {"critical": "error", "warning": "warning"}.get(n.severity, "information")
+        app.notify(n.text, title=n.title, markup=False, timeout=12,
+                   severity="information" if n.resolved else level)  # type: ignore[arg-type]
+        if app.settings.bell and not n.resolved:
+            app.bell()
+
+    return toast
+
+
+def tell_at_start(app: MonitorApp, engine: Engine | RemoteEngine, kiosk_note: str) -> None:
+    """The hub's notice, a kiosk address that named no charger, history that is not kept."""
+    if isinstance(engine, RemoteEngine) and engine.notice:
+        app.notify(engine.notice, timeout=8, markup=False)
+    if kiosk_note:
+        app.notify(kiosk_note, severity="warning", timeout=15, markup=False)
+    if engine.history and engine.recorder is None and engine.store is None:
+        app.notify(engine.history_note, severity="warning", timeout=15, markup=False)
+
+
+class HistoryWatch:
+    """Tells the user when the history stops being recorded, and when writes fail or recover."""
+
+    def __init__(self, app: MonitorApp, engine: Engine | RemoteEngine) -> None:
+        self._app = app
+        self._engine = engine
+        self._was_recording = engine.recorder is not None
+        self._write_error: str | None = None
+
+    def check(self) -> None:
+        """Once, when recording stops for good (a full disk, a damaged file): the user was
+        told at start that history is kept, so silence would be a broken promise."""
+        app, engine = self._app, self._engine
+        recording = engine.recorder is not None
+        if self._was_recording and not recording:
+            app.notify(f"{engine.history_status}. The monitor goes on without it.",
+                       title="History stopped", severity="error", timeout=30, markup=False)
+        self._was_recording = recording
+        # A write that fails keeps the data in memory and retries; say so when it starts
+        # failing and when it recovers, not only in the Help screen.
+        recorder = engine.recorder
+        error = recorder.last_error if recorder is not None and recorder.is_writer else None
+        if error != self._write_error:
+            if error is not None:
+                app.notify(f"Cannot write the history yet; keeping it in memory: "
+                           f"{safe_text(error, 200)}", title="History", severity="warning",
+                           timeout=15, markup=False)
+            elif self._write_error is not None:
+                app.notify("Writing the history again.", title="History", timeout=5)
+            self._write_error = error
