@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from twc_tui.commands.monitor import backfill_demo, start_demo
+from twc_tui.commands.demo import backfill_demo, start_demo
 from twc_tui.core.config import Settings
 from twc_tui.core.targets import ChargerConfig
 from twc_tui.sim.charger import SimulatedCharger, SimulatorFarm

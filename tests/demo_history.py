@@ -12,7 +12,7 @@ import dataclasses
 import random
 from pathlib import Path
 
-from twc_tui.commands.monitor import backfill_demo
+from twc_tui.commands.demo import backfill_demo
 from twc_tui.core.clock import FixedClock
 from twc_tui.core.config import Settings
 from twc_tui.core.models import parse

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.demo_history import NOW, demo_app
 from tests.test_tui_keys import screen_text
-from twc_tui.commands.monitor import start_demo
+from twc_tui.commands.demo import start_demo
 from twc_tui.core.config import Settings
 from twc_tui.engine.store import Store
 from twc_tui.tui.app import TwcApp

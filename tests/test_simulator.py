@@ -378,7 +378,7 @@ async def test_demo_farm() -> None:
 
 
 def test_monitor_start_demo_uses_the_farm() -> None:
-    from twc_tui.commands.monitor import start_demo
+    from twc_tui.commands.demo import start_demo
 
     chargers, stop = start_demo(speed=20)
     try:
