@@ -11,7 +11,7 @@ import time
 
 import httpx
 
-from tests.test_hub_rig import PATHS, HubRig, sim
+from tests.hub_rig import PATHS, HubRig, sim
 from twc_tui.hub.limits import Limits
 
 

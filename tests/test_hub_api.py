@@ -8,7 +8,7 @@ import subprocess
 import sys
 from datetime import datetime
 
-from tests.test_hub_rig import HubRig, sim
+from tests.hub_rig import HubRig, sim
 from twc_tui.core.clock import FixedClock
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.test_hub_rig import HubRig, sim
+from tests.hub_rig import HubRig, sim
 
 PATHS = ("/", "/api/chargers", "/api/chargers?full=1", "/api/events", "/api/sessions",
          "/c/garage/api/1/vitals", "/c/garage/history?range=1h", "/metrics", "/healthz",

@@ -37,7 +37,7 @@ async def attached(rig: HubRig) -> TwcApp:
 async def test_attached_monitor_shows_live_power_via_hub_and_charts_from_the_hubs_history(
 ) -> None:
     sim = SimulatedCharger("na", scenario="charging", speed=5, name="garage")
-    async with HubRig([sim], prefill=an_hour_of_history) as rig:
+    async with HubRig([sim], prefill=an_hour_of_history, proxies=False) as rig:
         hub_state = next(iter(rig.engine.states.values()))
         await rig.wait_for(lambda: hub_state.vitals is not None, what="the hub's first poll")
         app = await attached(rig)
@@ -65,7 +65,7 @@ async def test_attached_monitor_shows_live_power_via_hub_and_charts_from_the_hub
 
 async def test_hub_gone_is_said_in_words_with_the_datas_age_and_it_reconnects() -> None:
     sim = SimulatedCharger("na", scenario="charging", speed=5, name="garage")
-    async with HubRig([sim]) as rig:
+    async with HubRig([sim], proxies=False) as rig:
         hub_state = next(iter(rig.engine.states.values()))
         await rig.wait_for(lambda: hub_state.vitals is not None, what="the hub's first poll")
         app = await attached(rig)

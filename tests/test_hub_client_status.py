@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hub_rig import HubRig
-from tests.test_hub_rig import frozen
+from tests.hub_rig import HubRig, frozen
 from tests.test_tui_keys import screen_text
 from tests.test_tui_live import wait_for
 from twc_tui.core.config import Settings
@@ -46,7 +45,7 @@ async def ready(rig: HubRig) -> None:
 async def test_status_hub_json_is_the_direct_document() -> None:
     sims = [SimulatedCharger("na", scenario="charging", name="garage", seed=3),
             SimulatedCharger("eu", scenario="idle", name="drive", seed=4)]
-    async with HubRig(sims) as rig:
+    async with HubRig(sims, proxies=False) as rig:
         for sim in sims:
             frozen(sim)
         await ready(rig)
@@ -67,12 +66,12 @@ async def test_status_hub_unreachable_is_one_line_and_exit_3() -> None:
 
 async def test_plain_status_finds_the_local_hub_and_direct_does_not(tmp_path: Path) -> None:
     sims = [SimulatedCharger("na", scenario="charging", name="garage")]
-    async with HubRig(sims) as rig:
+    async with HubRig(sims, proxies=False) as rig:
         await ready(rig)
         runtime = {"XDG_RUNTIME_DIR": str(tmp_path)}
         os.environ.update(runtime)  # for write_local_hub; the autouse fixture's env is ours
         try:
-            write_local_hub(rig.url, [c.id for c in rig.chargers()], token=False)
+            write_local_hub(rig.url, [c.id for c in rig.chargers], token=False)
         finally:
             del os.environ["XDG_RUNTIME_DIR"]
         before = len(sims[0].log)
@@ -105,7 +104,8 @@ async def test_sessions_screen_attached_shows_the_hubs_sessions(tmp_path: Path) 
         finally:
             store.close()
 
-    async with HubRig([sim], settings=settings, prefill=a_week_recorded) as rig:
+    async with HubRig([sim], settings=settings, prefill=a_week_recorded,
+                      proxies=False) as rig:
         await ready(rig)
         remote = RemoteEngine(rig.url, Settings())
         await remote.load()

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.fixture_data import decoded
-from tests.test_hub_rig import HubRig, sim
+from tests.hub_rig import HubRig, sim
 from twc_tui.core.client import Unreachable
 from twc_tui.core.clock import FixedClock
 from twc_tui.core.models import parse

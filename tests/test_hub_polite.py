@@ -10,7 +10,7 @@ import itertools
 import aiohttp
 from tesla_wall_connector import WallConnector
 
-from tests.test_hub_rig import PATHS, HubRig, sim
+from tests.hub_rig import PATHS, HubRig, sim
 
 
 async def test_every_consumer_at_once_leaves_the_charger_one_polite_poller() -> None:

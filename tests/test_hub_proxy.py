@@ -8,7 +8,7 @@ import aiohttp
 import httpx
 from tesla_wall_connector import WallConnector
 
-from tests.test_hub_rig import HubRig, sim
+from tests.hub_rig import HubRig, sim
 from twc_tui.core.clock import FixedClock
 from twc_tui.core.paths import BROKEN_PATHS
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_hub_rig import sim
+from tests.hub_rig import sim
 from twc_tui.core.targets import ChargerConfig
 from twc_tui.hub.ids import hub_ids, slug
 from twc_tui.hub.locate import read_local_hub, remove_local_hub, write_local_hub

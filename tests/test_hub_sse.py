@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 
 from tests.fixture_data import decoded
-from tests.test_hub_rig import HubRig, sim
+from tests.hub_rig import HubRig, sim
 from twc_tui.core.models import parse
 from twc_tui.engine.poller import PollSuccess
 from twc_tui.hub.limits import Limits

@@ -50,7 +50,7 @@ async def test_every_dashboard_expression_uses_exported_metrics() -> None:
     dashboard = json.loads((RECIPES / "grafana-dashboard.json").read_text())
     sims = [SimulatedCharger("na", scenario="charging", seed=1, name="NA"),
             SimulatedCharger("eu", scenario="charging", seed=2, name="EU")]
-    async with HubRig(sims) as rig:
+    async with HubRig(sims, proxies=False) as rig:
         await rig.wait_for(lambda: all(s.vitals and s.wifi for s in rig.engine.states.values()),
                            10, "both chargers answered")
         async with httpx.AsyncClient(base_url=rig.url) as http:

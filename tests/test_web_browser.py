@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_hub_rig import frozen
+from tests.hub_rig import frozen
 from tests.web_rig import (
     CHROMIUM,
     CHROMIUM_ARGS,
