@@ -24,7 +24,9 @@ commands (each has --help with examples):
   twc-tui discover CIDR       find Wall Connectors on a network range
   twc-tui config path|init|check
                               where the config file is; write an example; validate it
+  twc-tui serve [HOST ...]    the hub: polls once for the home; HTTP, /metrics, MQTT
   twc-tui web                 the monitor in a browser (a tablet on the wall)
+  twc-tui alerts test|list    try the notification sinks; list the alert rules
   twc-tui simulate, record, sessions, export
 
 examples:
@@ -34,6 +36,7 @@ examples:
   twc-tui                             the chargers in the config file
   twc-tui status 192.168.1.50         a one-shot report, also what runs without a terminal
   twc-tui discover 192.168.1.0/24     find chargers and print a config snippet
+  twc-tui --hub http://nas:8743       attach to a hub instead of polling
 """
 
 NO_HOSTS = """\
@@ -217,6 +220,9 @@ def main(argv: list[str]) -> int:
             return 2
     app = TwcApp(chargers, settings, config_path=config_path, clock=clock, engine=engine,
                  kiosk=args.kiosk)
+    from twc_tui.core.allocator import keep_heap_flat
+
+    keep_heap_flat()  # open for days: large buffers go back to the system when freed
     try:
         result = app.run(mouse=settings.mouse)
     finally:
