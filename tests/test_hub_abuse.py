@@ -36,17 +36,29 @@ async def test_idle_sockets_slowloris_and_a_stalled_stream_delay_neither_polls_n
         idle = [await _connect(rig.url) for _ in range(200)]
         stalled = await _connect(rig.url, rcvbuf=4096)
         stalled.send(b"GET /api/events HTTP/1.1\r\nHost: hub\r\n\r\n")
+        slow_opened = time.monotonic()
         slow = await _connect(rig.url)
         slow.send(b"GET /api/chargers HTTP/1.1\r\n")
         slow_closed_at = None
         served = 0
+        rounds: list[float] = []  # when each round of client traffic began (as the log)
+
+        def vitals() -> list[float]:
+            return [r.started for r in list(charger.log)[start:] if r.path == "/api/1/vitals"]
+
         began = time.monotonic()
         try:
-            while time.monotonic() - began < 5.0:
+            # Five seconds of it at least, and on until the slowloris is cut off and enough
+            # was served and polled to judge by: waited for (up to a minute), not counted
+            # in a fixed window, which a loaded machine fills with fewer.
+            while not (time.monotonic() - began >= 5.0 and served >= 15
+                       and slow_closed_at is not None and len(vitals()) >= 4):
+                assert time.monotonic() - began < 60, (served, slow_closed_at, vitals())
+                rounds.append(time.monotonic())
                 try:  # a header line every 0.2 s: never a complete request
                     slow.send(b"X-Slow: " + b"a" * 10 + b"\r\n")
                 except OSError:
-                    slow_closed_at = slow_closed_at or time.monotonic() - began
+                    slow_closed_at = slow_closed_at or time.monotonic() - slow_opened
                 for client in (rig.http,):
                     answer = await client.get("/api/chargers")
                     assert answer.status_code == 200
@@ -59,15 +71,19 @@ async def test_idle_sockets_slowloris_and_a_stalled_stream_delay_neither_polls_n
             for s in [*idle, stalled, slow]:
                 s.close()
         log = list(charger.log)[start:]
-    # Other clients were served all along.
-    assert served >= 15
-    # The slowloris was cut off at the idle timeout (2 s), not left to trickle on.
-    assert slow_closed_at is not None and slow_closed_at < 4.5
-    # The charger saw one polite poller, at its cadence: vitals every second (charging).
-    vitals = [r.started for r in log if r.path == "/api/1/vitals"]
-    gaps = [b - a for a, b in itertools.pairwise(vitals)]
-    assert len(vitals) >= 4, vitals
-    assert max(gaps) < 2.5, gaps  # a second's cadence, never stalled by the abuse
+    # The slowloris was cut off though it never went quiet, and not before the idle
+    # timeout (2 s) from its connection.
+    assert slow_closed_at is not None and slow_closed_at >= limits.idle_timeout_s
+    # The charger saw one polite poller, at its cadence: vitals every second (charging),
+    # never stalled by the abuse. Judged in rounds of the clients' traffic rather than in
+    # seconds: a poller held up while clients are served shows as many rounds between two
+    # polls, while a loaded machine slows both alike. At full speed a round takes a little
+    # over 0.2 s, so 12 rounds are 2.5 s.
+    vitals_at = [r.started for r in log if r.path == "/api/1/vitals"]
+    gaps = [b - a for a, b in itertools.pairwise(vitals_at)]
+    between = [sum(a < t < b for t in rounds) for a, b in itertools.pairwise(vitals_at)]
+    assert len(vitals_at) >= 4, vitals_at
+    assert max(between) <= 12, (between, gaps)
     assert min(gaps) > 0.9, gaps
     assert charger.max_in_flight == 1
     assert {r.method for r in log} == {"GET"} and {r.path for r in log} <= PATHS
@@ -84,8 +100,11 @@ async def test_over_the_connection_limit_a_request_gets_503() -> None:
         finally:
             for s in idle:
                 s.close()
-        await asyncio.sleep(0.2)
-        assert (await rig.http.get("/api/chargers")).status_code == 200
+        # Once the hub has seen them close, their places are free again (waited for: a
+        # loaded machine may take longer than a fixed pause to tell it).
+        async with asyncio.timeout(30):
+            while (await rig.http.get("/api/chargers")).status_code != 200:
+                await asyncio.sleep(0.05)
 
 
 async def test_no_request_makes_the_hub_contact_another_address() -> None:
