@@ -58,12 +58,18 @@ async def wait_for_screen(page, wanted, timeout: float = 10.0) -> str:  # type: 
 
 
 def card_power(text: str, name: str) -> float | None:
-    """The power on ``name``'s overview card (the line after its title)."""
+    """The power on ``name``'s overview card: the line under its title, read from the
+    card's own columns (cards stand side by side on a wide page)."""
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        if f" {name} " in line and "╭" in line:
-            match = POWER.search(lines[i + 1]) if i + 1 < len(lines) else None
-            return float(match.group(1)) if match else None
+        at = line.find(f" {name} ")
+        if at < 0 or "╭" not in line or i + 1 >= len(lines):
+            continue
+        left = line.rfind("╭", 0, at)
+        right = line.find("╮", at)
+        below = lines[i + 1][left:right if right >= 0 else None]
+        match = POWER.search(below)
+        return float(match.group(1)) if match else None
     return None
 
 
