@@ -159,7 +159,9 @@ def _month_lines(res: dict[str, object]) -> list[str]:
             f"(month) Sessions: {m['sessions']} sessions, the query (session_records, as the "
             f"Sessions screen and /api/sessions run it) {m['sessions_query_s'] * 1000:.0f} ms "
             f"median (max {m['sessions_query_max_s'] * 1000:.0f}) without a price, "
-            f"{m['sessions_priced_s']:.2f} s with one; `twc-tui sessions --json` "
+            f"{m['sessions_priced_s'] * 1000:.0f} ms with one price, "
+            f"{m.get('sessions_zoned_s', float('nan')):.2f} s on time-of-use zones; "
+            f"`twc-tui sessions --json` "
             f"{m['sessions_cli_s']:.2f} s end to end (exit {m['sessions_cli_exit']}, "
             f"{m['sessions_cli_bytes'] / 1024:.0f} KB)",
             f"(month) 24 h chart restore (prefill_history): one charger "

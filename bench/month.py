@@ -17,6 +17,7 @@ from typing import Any
 
 from launch import term_env, twc_argv
 
+from twc_tui.core.tariff_zones import TariffZone
 from twc_tui.engine.charger_state import LogEntry
 from twc_tui.engine.recorder import BUCKET_S, prefill_history
 from twc_tui.engine.series import History
@@ -24,8 +25,12 @@ from twc_tui.engine.session_records import session_records
 from twc_tui.engine.session_tracker import Session
 from twc_tui.engine.store import Sample, Store
 from twc_tui.engine.store_schema import SAMPLE_COLS
+from twc_tui.engine.tariff import Tariff
 
 CHARGERS = 50
+ZONED = Tariff((TariffZone(0.12, hours=(0, 360)), TariffZone(0.40, frozenset({1, 2, 3, 4, 5}),
+                                                               (1020, 1260))), 0.28)
+"""Cheap nights, a dear weekday evening peak, a day price otherwise."""
 DAY = 86400
 
 
@@ -107,8 +112,9 @@ def scenario_month(plan: Any, home: Path) -> dict[str, Any]:
         charger = "127.0.0.1:9000"
         sessions_s, sessions_max = _best_of(5, lambda: session_records(store, {}, None))
         count = len(session_records(store, {}, None))
-        # With a price, each session's cost is worked out from its samples.
+        # One price all day needs no samples; time-of-use zones price each 10 s sample.
         priced_s, _ = _best_of(1, lambda: session_records(store, {}, 0.25))
+        zoned_s, _ = _best_of(1, lambda: session_records(store, {}, ZONED))
         one_s, one_max = _best_of(5, lambda: prefill_history(store, History(), charger, now))
         all_s, _ = _best_of(1, lambda: [
             prefill_history(store, History(), f"127.0.0.1:{9000 + k}", now)
@@ -125,6 +131,7 @@ def scenario_month(plan: Any, home: Path) -> dict[str, Any]:
             "db_mb": size / 1e6, "per_charger_day_kb": size / 1e3 / CHARGERS / days,
             "sessions": count, "sessions_query_s": sessions_s,
             "sessions_query_max_s": sessions_max, "sessions_priced_s": priced_s,
+            "sessions_zoned_s": zoned_s,
             "sessions_cli_s": statistics.median(walls), "sessions_cli_exit": done.returncode,
             "sessions_cli_bytes": len(done.stdout), "restore_one_s": one_s,
             "restore_one_max_s": one_max, "restore_all_s": all_s}

@@ -94,3 +94,26 @@ def test_a_session_across_a_price_boundary_costs_what_a_hand_computation_says(
     out = io.StringIO()
     assert sessions.main(["--db", str(db), "--config", str(config)], out=out) == 0
     assert "€1.44" in out.getvalue()
+
+
+def test_one_price_all_day_costs_the_metered_energy_whatever_the_samples_say(
+        tmp_path: Path) -> None:
+    # Samples that cover only half the session: with one price, when it was drawn cannot
+    # matter, so the charger's own count is priced (and the samples are not read at all).
+    db = tmp_path / "h.db"
+    start = local("2026-11-18T22:30")
+    store = Store.open(db)
+    store.write_batch([Sample("127.0.0.1:80", int(t), 10, {"power_w": (3000.0, 3600.0, 4000.0)})
+                       for t in range(int(start), int(start) + 1800, 10)],
+                      sessions=[Session("127.0.0.1:80", started=start, ended=start + 3600,
+                                        last_seen=start + 3600, energy_wh=9000.0,
+                                        charging_s=3600.0, saw_end=True)])
+    assert [set(p or ()) for _, p in store.load_history(
+        "127.0.0.1:80", start, start + 20, only=("power_w",))] == [{"power_kw"}, {"power_kw"}]
+    store.close()
+    config = tmp_path / "c.toml"
+    config.write_text("[history]\nprice_per_kwh = 0.25\n", encoding="utf-8")
+    out = io.StringIO()
+    assert sessions.main(["--json", "--db", str(db), "--config", str(config)], out=out) == 0
+    (row,) = json.loads(out.getvalue())
+    assert row["cost"] == 2.25

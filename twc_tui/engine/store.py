@@ -169,14 +169,17 @@ class Store:
 
     # -- reading -------------------------------------------------------------------------
     def load_history(
-        self, charger: str, since: float, until: float | None = None, step_s: int = 10
+        self, charger: str, since: float, until: float | None = None, step_s: int = 10,
+        only: Sequence[str] | None = None,
     ) -> list[tuple[float, dict[str, float] | None]]:
         """Mean values per ``step_s`` (a multiple of 10) from ``since``, oldest first, as
         ``(bucket middle, {metric: value})``; ``None`` instead of a dict marks a gap. The
         metric names are :data:`twc_tui.engine.series.METRICS` (``power_kw``, ``vehicle_a``,
-        ``handle_c``, ...), ready for ``History.add``."""
+        ``handle_c``, ...), ready for ``History.add``. ``only`` (stored names, keys of
+        ``SAMPLE_METRICS``) reads just those: pricing a month of sessions needs power alone."""
         step = max(10, int(step_s))
-        means = ", ".join(f"avg({p}_mean)" for p, _ in SAMPLE_METRICS.values())
+        metrics = {m: v for m, v in SAMPLE_METRICS.items() if only is None or m in only}
+        means = ", ".join(f"avg({p}_mean)" for p, _ in metrics.values())
         rows = self._query(
             f"SELECT (t / {step}) * {step} AS b, sum(n), {means} FROM samples "
             "WHERE charger = (SELECT id FROM chargers WHERE key = ?) AND t >= ? AND t < ? "
@@ -188,7 +191,7 @@ class Store:
                 out.append((b + step / 2, None))
                 continue
             point: dict[str, float] = {}
-            for (metric, (_, scale)), value in zip(SAMPLE_METRICS.items(), values, strict=True):
+            for (metric, (_, scale)), value in zip(metrics.items(), values, strict=True):
                 if value is not None:
                     point[metric] = value / scale
             if "power_w" in point:

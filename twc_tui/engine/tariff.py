@@ -65,8 +65,13 @@ def cost_of(tariff: Tariff, energy_wh: float, samples: Iterable[tuple[float, flo
         price = tariff.price_at(start)
         return None if price is None else energy_wh / 1000.0 * price
     total = 0.0
+    by_minute: dict[int, float | None] = {}  # zones are whole minutes: six samples each
     for t, kwh in parts:
-        price = tariff.price_at(t)
+        minute = int(t // 60)
+        if minute in by_minute:
+            price = by_minute[minute]
+        else:
+            price = by_minute[minute] = tariff.price_at(minute * 60)
         if price is None:
             return None
         total += kwh * price
@@ -78,9 +83,14 @@ def session_cost(store: Store | None, s: Session, tariff: Tariff | None) -> floa
     ``StoreError`` if the store cannot be read."""
     if tariff is None:
         return None
+    if not tariff.zones:
+        # One price all day: when the energy was drawn cannot matter, so the samples (the
+        # whole cost of a month's Sessions list: 14 s for 1500 sessions) are not read.
+        return None if tariff.fallback is None else s.energy_wh / 1000.0 * tariff.fallback
     samples: list[tuple[float, float | None]] = []
     if store is not None and s.energy_wh > 0:
         end = (s.ended if s.ended is not None else s.last_seen) + SAMPLE_S
-        for t, point in store.load_history(s.charger, s.started - SAMPLE_S, end):
+        for t, point in store.load_history(s.charger, s.started - SAMPLE_S, end,
+                                           only=("power_w",)):
             samples.append((t, None if point is None else point.get("power_kw")))
     return cost_of(tariff, s.energy_wh, samples, s.started)
