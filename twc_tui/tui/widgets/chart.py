@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from twc_tui.engine.series import History
@@ -77,6 +78,8 @@ class TimeChart(PlotextPlot):
 
     def __init__(self, spec: ChartSpec, *, id: str | None = None, ascii_only: bool = False):
         super().__init__(id=id)
+        # No links in a chart; auto-links would copy its many segments on every render.
+        self.set_reactive(Widget.auto_links, False)
         self.spec = spec
         self.ascii_only = ascii_only
         self.history: History | None = None

@@ -40,6 +40,9 @@ class LineView(Widget):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        # Nothing here is a link, and Textual's auto-links copy every segment of every
+        # rendered line to look for one (a tenth of the detail screen's CPU).
+        self.set_reactive(Widget.auto_links, False)
         self._lines: list[Content] = []
 
     @property
