@@ -177,7 +177,7 @@ def fleet_keys(fleet: PtyProcess, total: int, presses: int) -> dict[str, Any]:
     from twc_tui.tui.widgets.fleet_table import COLUMNS
 
     filt: list[float | None] = []
-    answer_time(fleet, b"/", re.compile(rb"filter: name"), 5.0)
+    answer_time(fleet, b"/", re.compile(rb"name, state or host"), 5.0)
     time.sleep(0.3)
     for _ in range(presses):
         filt.append(answer_time(fleet, b"Q", re.compile(rf"{CHARGING} of {total} shown".encode())))
