@@ -205,18 +205,30 @@ async def test_cells_are_drawn_exactly_as_the_data_table_draws_them() -> None:
         await pilot.press("down", "down")
         await pilot.hover("#fleet-table", offset=(5, 6))
         await pilot.pause()
-        base = table.rich_style
-        compared = 0
-        for row in range(table.row_count):
-            for column in range(len(table.columns)):
-                width = table.ordered_columns[column].get_render_width(table)
-                for cursor, hover in ((False, False), (True, False), (False, True)):
-                    for style in (base, base + Style(bgcolor="grey11")):
-                        fast = table._render_cell(row, column, style, width, cursor, hover)
-                        table._cell_render_cache.clear()
-                        own = DataTable._render_cell(table, row, column, style, width, cursor,
-                                                     hover)
-                        table._cell_render_cache.clear()
-                        assert fast == own, (row, column, cursor, hover)
-                        compared += 1
-        assert compared == 30 * 8 * 6
+
+        def compare() -> int:
+            base = table.rich_style
+            compared = 0
+            for row in range(table.row_count):
+                for column in range(len(table.columns)):
+                    width = table.ordered_columns[column].get_render_width(table)
+                    for cursor, hover in ((False, False), (True, False), (False, True)):
+                        for style in (base, base + Style(bgcolor="grey11")):
+                            fast = table._render_cell(row, column, style, width, cursor,
+                                                      hover)
+                            table._cell_render_cache.clear()
+                            own = DataTable._render_cell(table, row, column, style, width,
+                                                         cursor, hover)
+                            table._cell_render_cache.clear()
+                            assert fast == own, (row, column, cursor, hover)
+                            compared += 1
+            return compared
+
+        assert compare() == 30 * 8 * 6
+        # Drawn text is kept across a sort (every row renumbered) and a poll (one cell
+        # replaced): the row's own styles and its click target must still be the new ones.
+        await pilot.press("o", "o")
+        app.apply_event(success(list(app.states)[1], "vitals",
+                                {**NA_VITALS, "vehicle_current_a": 40.0}, NOW))
+        await pilot.pause(1.3)
+        assert compare() == 30 * 8 * 6

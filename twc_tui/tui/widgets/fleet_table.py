@@ -16,6 +16,7 @@ from typing import Any
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -111,6 +112,13 @@ class FleetTable(DataTable[Text]):
         """Cells ready for any charger not changed since they were made, shown or not: a
         filter brings rows back without rendering them again."""
         self._trends: dict[str, tuple[tuple[object, ...], str]] = {}
+        self._segments: LRUCache[tuple[RowKey, ColumnKey, int],
+                                 tuple[Text, list[Segment]]] = LRUCache(8192)
+        """A cell's text drawn to segments at a width, kept while the cell is the same
+        object: a sort or filter renumbers every row (DataTable's own cache keys hold the
+        row's index and a counter a sort bumps), and drawing the text again was half of
+        a sort's 70 ms at 300 chargers. Only the styles, which hold the row, are applied
+        again."""
 
     def on_mount(self) -> None:
         for column in COLUMNS:
@@ -267,6 +275,20 @@ class FleetTable(DataTable[Text]):
                                                              "column": column_index})
                                 + component)
         post = console.get_style(post)
+        drawn = self._segments.get((row_key, column_key, width))
+        if drawn is not None and drawn[0] is cell:
+            segments = drawn[1]
+        else:
+            segments = self._draw_text(cell, width)
+            self._segments[row_key, column_key, width] = (cell, segments)
+        lines = [Segment.adjust_line_length(
+            list(Segment.apply_style(segments, style=pre, post_style=post)), width)]
+        self._cell_render_cache[key] = lines
+        return lines
+
+    def _draw_text(self, cell: Text, width: int) -> list[Segment]:
+        """The cell's text as one padded line of segments, before the row's styles."""
+        console = self.app.console
         pad = self.cell_padding
         inner = max(0, width - 2 * pad)
         lines_of = cell.wrap(console, inner, justify=cell.justify or "default",
@@ -278,10 +300,7 @@ class FleetTable(DataTable[Text]):
         segments = Segment.adjust_line_length(segments, inner, style=blank)
         if pad:
             segments = [Segment(" " * pad, blank), *segments, Segment(" " * pad, blank)]
-        lines = [Segment.adjust_line_length(
-            list(Segment.apply_style(segments, style=pre, post_style=post)), width)]
-        self._cell_render_cache[key] = lines
-        return lines
+        return segments
 
     # -- cells ---------------------------------------------------------------------------
     def _render(self, state: ChargerState) -> list[Text]:
