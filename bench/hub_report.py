@@ -110,10 +110,14 @@ def lines(res: dict[str, object]) -> list[str]:
                    f"{fl['bytes_per_s'] / 1024:.2f} KB/s, {fmt(fl['rss_mb'], 1)} MB, first "
                    f"live frame {fmt(h['fleet_first_s'])} s; hub meanwhile {fl['hub_pct']:.2f} %; "
                    f"load {fl['load']}")
-        for what, k in (h.get("keys") or {}).items():
+        keys = dict(h.get("keys") or {})
+        missed = keys.pop("missed", [])
+        for what, k in keys.items():
             out.append(f"(fleet) {what}: {k['answered']}/{k['presses']} presses answered, "
                        f"p50 {fmt(k['p50_ms'], 1)} ms, p99 {fmt(k['p99_ms'], 1)} ms, max "
                        f"{fmt(k['max_ms'], 1)} ms")
+        for line in missed:  # the first unanswered press: what the terminal showed instead
+            out.append(f"(fleet) unanswered {line}")
     s = _d(res, "hubstart")
     if s:
         st = s["status"]

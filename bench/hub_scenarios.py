@@ -177,12 +177,24 @@ def fleet_keys(fleet: PtyProcess, total: int, presses: int) -> dict[str, Any]:
     from twc_tui.tui.widgets.fleet_table import COLUMNS
 
     filt: list[float | None] = []
-    answer_time(fleet, b"/", re.compile(rb"name, state or host"), 5.0)
+    missed: list[str] = []
+
+    def press(keys: bytes, expect: bytes) -> float | None:
+        took = answer_time(fleet, keys, re.compile(expect))
+        if took is None and not missed:  # what the screen showed instead, for the report
+            with fleet._lock:
+                text = harness.strip_ansi(bytes(fleet.tail[-6000:]))
+            missed.append(f"{keys!r}: " + " ".join(text.decode(errors="replace").split())[-300:])
+        return took
+
+    opened = answer_time(fleet, b"/", re.compile(rb"name, state or host"), 5.0)
+    if opened is None:
+        missed.append("'/' did not show the filter field within 5 s")
     time.sleep(0.3)
     for _ in range(presses):
-        filt.append(answer_time(fleet, b"Q", re.compile(rf"{CHARGING} of {total} shown".encode())))
+        filt.append(press(b"Q", rf"{CHARGING} of {total} shown".encode()))
         time.sleep(0.3)
-        filt.append(answer_time(fleet, b"\x7f", re.compile(rf"   {total} chargers".encode())))
+        filt.append(press(b"\x7f", rf"   {total} chargers".encode()))
         time.sleep(0.3)
     fleet.send(b"\r")  # keep the (empty) filter: back to the table
     time.sleep(1.0)
@@ -190,7 +202,7 @@ def fleet_keys(fleet: PtyProcess, total: int, presses: int) -> dict[str, Any]:
     titles = [c.title.lower() for c in COLUMNS]
     for k in range(2 * presses):
         title = titles[(k + 1) % len(titles)]
-        sort.append(answer_time(fleet, b"o", re.compile(rf"Sorted by {title}".encode())))
+        sort.append(press(b"o", rf"Sorted by {title}".encode()))
         time.sleep(0.4)
 
     def summary(times: list[float | None]) -> dict[str, Any]:
@@ -199,7 +211,7 @@ def fleet_keys(fleet: PtyProcess, total: int, presses: int) -> dict[str, Any]:
                 "p50_ms": harness.percentile(got, 50), "p99_ms": harness.percentile(got, 99),
                 "max_ms": max(got, default=float("nan"))}
 
-    return {"filter": summary(filt), "sort": summary(sort)}
+    return {"filter": summary(filt), "sort": summary(sort), "missed": missed}
 
 
 # --- start-up -----------------------------------------------------------------------------
