@@ -12,6 +12,8 @@ from collections.abc import Callable
 from twc_tui import __version__
 from twc_tui.commands.args import interval, number, timeout
 from twc_tui.commands.demo import start_demo
+from twc_tui.commands.log_file import HELP as LOG_HELP
+from twc_tui.commands.log_file import start_log
 from twc_tui.core.charset import ascii_output
 from twc_tui.core.config import ConfigError, Settings, default_config_path, load_settings
 from twc_tui.core.targets import resolve_chargers
@@ -101,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kiosk", nargs="?", const="overview", metavar="overview|CHARGER",
                         help="a wall screen: the overview, or one charger (name, host:port or "
                              "number), without the footer")
+    parser.add_argument("--log", metavar="FILE", help=LOG_HELP)
     parser.add_argument("--version", action="version",
                         version=f"twc-tui {__version__} (textual {_textual_version()})")
     return parser
@@ -156,6 +159,9 @@ def main(argv: list[str]) -> int:
         return 2
     if hub is None and not args.demo and not chargers:
         print(NO_HOSTS, file=sys.stderr)
+        return 2
+    if args.log and (problem := start_log(args.log)):
+        print(f"twc-tui: {problem}", file=sys.stderr)
         return 2
     # A browser tab (twc-tui web) has a pipe for stdout and still wants the full screen.
     from twc_tui.tui.web_visit import under_web_driver

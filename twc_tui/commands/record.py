@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TextIO
 
 from twc_tui.commands.headless import EXIT_USAGE, run_headless
+from twc_tui.commands.log_file import HELP as LOG_HELP
+from twc_tui.commands.log_file import start_log
 from twc_tui.core.cadence import PollSettings
 from twc_tui.core.clock import REAL_CLOCK, Clock
 from twc_tui.core.config import ConfigError, Settings, load_settings
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-http", action="store_true",
                         help="no hub on loopback: a monitor beside this polls the chargers "
                              "again")
+    parser.add_argument("--log", metavar="FILE", help=LOG_HELP)
     return parser
 
 
@@ -68,6 +71,9 @@ def main(argv: Sequence[str]) -> int:
     if not chargers:
         print("twc-tui record: no chargers given and none in the config file; try "
               "`twc-tui record HOST` or `twc-tui config init`", file=sys.stderr)
+        return EXIT_USAGE
+    if args.log and (problem := start_log(args.log)):
+        print(f"twc-tui record: {problem}", file=sys.stderr)
         return EXIT_USAGE
     db = default_db_path(args.db or settings.db_path)
     if not args.no_http:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from twc_tui.commands.headless import run_headless
+from twc_tui.commands.log_file import HELP as LOG_HELP
+from twc_tui.commands.log_file import start_log
 from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.listen import DEFAULT_HUB_PORT, is_loopback, parse_listen
 from twc_tui.core.mqtt_settings import MqttSettings, check_url
@@ -65,8 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mqtt", metavar="URL", help="publish to this MQTT broker "
                         "(mqtt://HOST:PORT or mqtts://), with Home Assistant discovery; "
                         "overrides [mqtt] url; needs pip install 'twc-tui[mqtt]'")
-    parser.add_argument("--log", metavar="FILE", help="write the hub's log (warnings, "
-                        "dropped clients) to FILE")
+    parser.add_argument("--log", metavar="FILE", help=LOG_HELP)
     return parser
 
 
@@ -106,16 +107,9 @@ def main(argv: Sequence[str]) -> int:
         print(f"{PROG}: no chargers given and none in the config file; try "
               "`twc-tui serve HOST` or `twc-tui config init`", file=sys.stderr)
         return EXIT_USAGE
-    if args.log:
-        try:
-            handler = logging.FileHandler(Path(args.log).expanduser(), encoding="utf-8")
-        except OSError as error:
-            print(f"{PROG}: --log: {error.strerror or error}: {args.log}", file=sys.stderr)
-            return EXIT_USAGE
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s "
-                                               "%(message)s"))
-        logging.getLogger("twc_tui").addHandler(handler)
-        logging.getLogger("twc_tui").setLevel(logging.INFO)
+    if args.log and (problem := start_log(args.log)):
+        print(f"{PROG}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     if not is_loopback(listen[0]):
         print(f"{PROG}: listening on {listen[0]}: anyone who can reach this machine on port "
               f"{listen[1]} can read your chargers' data"

@@ -9,6 +9,7 @@ asks for any endpoint within a second of its last answer, however often the user
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus, parse
 from twc_tui.core.parsing import json_kind
 
 Payload = Vitals | Lifetime | WifiStatus | Version
+log = logging.getLogger("twc_tui.engine.poller")
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class ChargerPoller:
             return
         except Exception as error:  # a bug must not stop polling
             message = f"internal error reading /api/1/{endpoint} (a twc-tui bug): {error}"
+            if not self._endpoint_failures[endpoint]:  # once per run of failures, not per poll
+                log.exception("%s: %s", self.charger, message)
             self._failed(endpoint, ChargerError(message, endpoint=endpoint))
             return
         finally:
@@ -147,6 +151,8 @@ class ChargerPoller:
         now = self.clock.monotonic()
         s = self.settings
         recovered = endpoint == "vitals" and self.failures >= s.offline_after
+        if recovered:
+            log.info("%s: answering again after %d failed polls", self.charger, self.failures)
         if endpoint == "vitals":
             self.failures = 0
         self._endpoint_failures[endpoint] = 0
@@ -176,6 +182,9 @@ class ChargerPoller:
         self._endpoint_failures[endpoint] += 1
         if endpoint == "vitals":
             self.failures += 1
+            if self.failures == s.offline_after:
+                log.warning("%s: offline after %d failed polls: %s", self.charger,
+                            self.failures, error)
             # Start from the fast cadence whatever the plug state: a blip should heal quickly,
             # and ×1.6 reaches the cap within ten tries anyway.
             base = s.vitals_active_s
