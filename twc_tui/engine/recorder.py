@@ -208,8 +208,10 @@ class Recorder:
                 self._events = (events + self._events)[-self.max_batch:]
                 self._dirty = {id(s): s for s in sessions} | self._dirty
                 self._write_failures += 1
+                # The exponent is capped: a disk full for days reaches 2**1024, which no
+                # float holds, and the OverflowError ended the recorder.
                 self._hold_until = self._monotonic() + min(
-                    300.0, self.flush_every_s * 2 ** (self._write_failures - 1))
+                    300.0, self.flush_every_s * 2.0 ** min(self._write_failures - 1, 16))
             return
         with self._mutex:
             self._write_failures = 0
