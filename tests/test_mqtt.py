@@ -175,6 +175,9 @@ async def test_availability_follows_an_outage_and_events_arrive(tmp_path: Path, 
             kinds = lambda: [json.loads(p)["kind"] for p in sub.by_topic[events]]  # noqa: E731
             await sub.wait_for(lambda: "online" in kinds(), 10, "the back-online event")
             assert "offline" in kinds()
+            # An event names its charger as its topic does, with the name beside.
+            first = json.loads(sub.by_topic[events][0])
+            assert (first["charger"], first["name"]) == (slug(sim.name), sim.name)
             retained = [r for t, _, r in sub.seen if t == events]
             assert not any(retained), "events are never retained"
             assert sub.by_topic[avail] == [b"online", b"offline", b"online"], "no flapping"

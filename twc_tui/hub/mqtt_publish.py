@@ -17,6 +17,7 @@ import aiomqtt
 
 from twc_tui.core.mqtt_settings import MqttSettings
 from twc_tui.core.report import charger_document
+from twc_tui.core.text import safe_text
 from twc_tui.engine.charger_state import LogEntry
 from twc_tui.engine.energy_counter import EnergyCounter
 from twc_tui.engine.engine import Engine, Update
@@ -77,6 +78,7 @@ class MqttPublisher:
             used.add(level)
             self._chargers[c.id] = _Charger(ha.Topics(settings.base_topic, level))
         self._configs = {c.id: c for c in engine.chargers}
+        self._hub_ids = {c.id: levels.get(c.id, c.id) for c in engine.chargers}
         self._events: deque[LogEntry] = deque(maxlen=queue_size)
         self.events_dropped = 0
         self.published = 0
@@ -122,10 +124,19 @@ class MqttPublisher:
         while self._events:
             entry = self._events[0]
             topic = self._chargers[entry.charger].topics.event
-            await client.publish(topic, _json(entry_to_wire(entry)), qos=1)
+            await client.publish(topic, _json(self._event_payload(entry)), qos=1)
             self._events.popleft()  # only once sent: a broken link keeps it for the next
             self.published += 1
         return due
+
+    def _event_payload(self, entry: LogEntry) -> dict[str, object]:
+        """An event as the wire has it, but naming the charger as its topic does (the hub
+        id, as in /c/<id>/...) with its name beside, not by the engine's host:port."""
+        payload = entry_to_wire(entry)
+        config = self._configs[entry.charger]
+        payload["charger"] = self._hub_ids[entry.charger]
+        payload["name"] = safe_text(config.label, 80)
+        return payload
 
     async def _publish_charger(self, client: aiomqtt.Client, charger_id: str, c: _Charger,
                                now: float, republish: bool) -> None:
