@@ -139,3 +139,18 @@ def test_ctrl_c_leaves_the_full_screen_monitor_cleanly(tmp_path: Path, how: str)
         assert text.rstrip().endswith(("\x1b[?1006l", "\x1b[?1049l", "\x1b[?25h")), (
             repr(text[-200:]))  # the terminal restored, and nothing printed after
         assert app.returncode in (0, 130)
+
+
+@pytest.mark.parametrize("argv", [
+    ["status", "--bogus"], ["record", "--bogus"], ["serve", "--bogus"], ["web", "--bogus"],
+    ["sessions", "--bogus"], ["export"], ["export", "nothing"], ["discover"],
+    ["config"], ["config", "check", "--bogus"], ["alerts"], ["alerts", "bogus"],
+    ["simulate", "--bogus"], ["serve", "--listen"],
+])
+def test_every_subcommand_says_a_usage_error_in_one_line(
+        capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code, err = run(capsys, *argv)
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 1, err  # not argparse's usage block
+    assert lines[0].startswith(f"twc-tui {argv[0]}") and "--help shows the options" in lines[0]

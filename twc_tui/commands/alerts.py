@@ -3,7 +3,6 @@ notification through each sink, saying what happened."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import time
@@ -13,6 +12,7 @@ from typing import TextIO
 
 import httpx
 
+from twc_tui.commands.args import Parser
 from twc_tui.core.alert_config import KINDS, AlertRule
 from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.text import safe_text
@@ -73,7 +73,7 @@ async def send_tests(settings: Settings, name: str | None, out: TextIO) -> int:
 
 def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    parser = argparse.ArgumentParser(prog="twc-tui alerts",
+    parser = Parser(prog="twc-tui alerts",
                                      description="Alert rules and notification sinks.")
     parser.add_argument("--config", metavar="PATH", help="config file")
     sub = parser.add_subparsers(dest="action", required=True)

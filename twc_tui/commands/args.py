@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Callable
 
 
@@ -51,3 +52,12 @@ def interval(text: str) -> float:
 
 timeout = number(0.1, 120, what="timeout", unit="s")
 """A connect timeout in seconds; reads wait three times as long."""
+
+
+class Parser(argparse.ArgumentParser):
+    """Every subcommand's parser: a usage error is one line on stderr and exit 2, without
+    argparse's usage block (its subparsers are made of this class too)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: {message} ({self.prog} --help shows the options)", file=sys.stderr)
+        sys.exit(2)

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from twc_tui.commands.args import Parser
 from twc_tui.core.config import ConfigError, default_config_path, load_settings
 from twc_tui.core.config_example import EXAMPLE
 
@@ -34,10 +35,10 @@ examples:
 def build_parser() -> argparse.ArgumentParser:
     # --config is accepted before and after the action; SUPPRESS keeps the sub-parser's
     # absent flag from overwriting the one given before it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                         help="use this file instead of the default location")
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="twc-tui config", parents=[common],
         description="Find, create and check the twc-tui config file.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,

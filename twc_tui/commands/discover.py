@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from twc_tui.commands.args import Parser
 from twc_tui.core.charset import ascii_output
 from twc_tui.core.targets import check_port
 
@@ -74,7 +75,7 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="twc-tui discover",
         description="Find Wall Connectors on a network range and print a config snippet.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,

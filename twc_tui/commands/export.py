@@ -3,13 +3,13 @@ as CSV (the default) or JSON."""
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
+from twc_tui.commands.args import Parser
 from twc_tui.commands.sessions import common_args, iso, open_for_reading
 from twc_tui.core.text import csv_cell, safe_text
 from twc_tui.engine.store import Store, StoreError
@@ -27,7 +27,7 @@ EVENT_FIELDS = ["time", "charger", "kind", "level", "text"]
 
 def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    parser = argparse.ArgumentParser(prog="twc-tui export",
+    parser = Parser(prog="twc-tui export",
                                      description="Export recorded samples or events as CSV "
                                      "or JSON.")
     parser.add_argument("what", choices=("samples", "events"),

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable
 
 from twc_tui import __version__
-from twc_tui.commands.args import interval, number, timeout
+from twc_tui.commands.args import Parser, interval, number, timeout
 from twc_tui.commands.demo import start_demo
 from twc_tui.commands.log_file import HELP as LOG_HELP
 from twc_tui.commands.log_file import start_log
@@ -52,15 +52,9 @@ twc-tui: no chargers to monitor. Try one of:
 time_scale = number(0, 10_000, what="time scale", low_inclusive=False)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        # One line on stderr and exit 2, without argparse's seven-line usage block.
-        print(f"twc-tui: {message} (twc-tui --help shows the options)", file=sys.stderr)
-        sys.exit(2)
-
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="twc-tui",
         description="A terminal monitor for Tesla Wall Connector Gen 3 chargers.",
         epilog=EPILOG,

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from twc_tui.commands.args import Parser
 from twc_tui.commands.headless import EXIT_USAGE, run_headless
 from twc_tui.commands.log_file import HELP as LOG_HELP
 from twc_tui.commands.log_file import start_log
@@ -44,7 +45,7 @@ fixed port, proxy ports, a token or MQTT (other machines, Home Assistant, Promet
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="twc-tui record", description="Record chargers' history without a UI.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("hosts", nargs="*", metavar="HOST[:PORT][=NAME]",

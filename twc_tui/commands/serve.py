@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from twc_tui.commands.args import Parser
 from twc_tui.commands.headless import run_headless
 from twc_tui.commands.log_file import HELP as LOG_HELP
 from twc_tui.commands.log_file import start_log
@@ -48,7 +49,7 @@ ports. `twc-tui record` is this on a free loopback port only.
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG, description="Poll chargers once for the whole home, record their history "
         "and serve it over HTTP.", epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from twc_tui.commands.args import Parser
 from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.text import csv_cell, safe_text
 from twc_tui.core.units import duration
@@ -89,7 +90,7 @@ def write_table(records: list[dict[str, Any]], out: TextIO, currency: str) -> No
 
 def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    parser = argparse.ArgumentParser(prog="twc-tui sessions",
+    parser = Parser(prog="twc-tui sessions",
                                      description="List recorded charging sessions.")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--csv", action="store_true", help="CSV with a header row")

@@ -8,7 +8,7 @@ import dataclasses
 import signal
 import sys
 
-from twc_tui.commands.args import number
+from twc_tui.commands.args import Parser, number
 from twc_tui.sim.charger import SimulatedCharger, SimulatorFarm
 from twc_tui.sim.faults import FAULT_HELP, Faults
 from twc_tui.sim.profiles import PROFILES
@@ -27,12 +27,6 @@ scenarios: day       idle, plug-ins at 07:30 and 18:00, thermal derate, unplug, 
            idle      nothing ever plugged in
            plugin    idle for 30 simulated seconds, then plugged in; then the day script"""
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        # One line on stderr and exit 2, without argparse's usage block.
-        print(f"twc-tui simulate: {message}", file=sys.stderr)
-        sys.exit(2)
 
 
 def _port(text: str) -> int:
@@ -65,7 +59,7 @@ def _seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="twc-tui simulate", description=DESCRIPTION, epilog=FAULT_HELP,
+    parser = Parser(prog="twc-tui simulate", description=DESCRIPTION, epilog=FAULT_HELP,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: %(default)s)")

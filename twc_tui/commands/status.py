@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from twc_tui.commands.args import timeout
+from twc_tui.commands.args import Parser, timeout
 from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.models import PHASE_MODES, Vitals, WifiStatus
 from twc_tui.core.report import (
@@ -60,7 +60,7 @@ twc-tui status: no chargers given and none in the config file ({path}). Try one 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="twc-tui status",
         description="Poll each charger's four endpoints once and print a report.",
         epilog=EPILOG,

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from twc_tui.commands.args import Parser
 from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.listen import is_loopback, parse_listen
 from twc_tui.core.targets import ChargerConfig, resolve_chargers
@@ -54,11 +55,6 @@ login: keep the default 127.0.0.1, or put a reverse proxy with authentication in
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{PROG}: {message} ({PROG} --help shows the options)", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-
 
 def _visits(text: str) -> int:
     try:
@@ -72,7 +68,7 @@ def _visits(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Serve the monitor to web browsers.",
+    parser = Parser(prog=PROG, description="Serve the monitor to web browsers.",
                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--listen", metavar="HOST:PORT",
                         help=f"where to listen (default 127.0.0.1:{DEFAULT_WEB_PORT})")

@@ -17,6 +17,7 @@ from aiohttp import web
 from twc_tui.core.client import format_host
 from twc_tui.core.config import Settings
 from twc_tui.engine.engine import Engine, Subscription
+from twc_tui.hub import bad_requests
 from twc_tui.hub.counters import PollCounter
 from twc_tui.hub.ids import hub_ids
 from twc_tui.hub.limits import Limits
@@ -104,6 +105,7 @@ class HubServer:
     async def start(self) -> None:
         """Listen on the hub's address and every proxy port. Raises OSError (a port in use,
         an address not on this machine) after closing whatever it had opened."""
+        bad_requests.install()
         try:
             app = web.Application(client_max_size=self.limits.client_max_size)
             app.add_routes(routes(self))
