@@ -120,7 +120,7 @@ class AlertEngine:
     def on_update(self, update: Update) -> None:
         state = self.engine.states.get(update.charger)
         event = update.event
-        if state is None:
+        if state is None or event is None:
             return
         events: dict[str, str] = {}
         for entry in update.entries:
@@ -190,12 +190,9 @@ class AlertEngine:
         state = self.engine.states.get(n.charger)
         if state is None:
             return
-        entry = LogEntry(self.engine.clock.time(), n.charger, "notify_failed",
-                         safe_text(f"Could not notify {sink.name} of {n.rule!r}: {why}", 300),
-                         "warning")
-        state.log.append(entry)
-        state.log_total += 1
-        state.revision += 1
+        self.engine.note(LogEntry(
+            self.engine.clock.time(), n.charger, "notify_failed",
+            safe_text(f"Could not notify {sink.name} of {n.rule!r}: {why}", 300), "warning"))
 
 
 def start_alerts(engine: Engine, alerting: Alerting) -> AlertEngine | None:

@@ -115,10 +115,14 @@ class ChargerState:
             self._success(event, note)
         else:
             self._failure(event, note)
+        self.add_log(entries)
+        return entries
+
+    def add_log(self, entries: list[LogEntry]) -> None:
+        """Keep entries in the (bounded) event log, as a poll's own are kept."""
         self.log.extend(entries)
         self.log_total += len(entries)
         self.revision += 1
-        return entries
 
     def _success(self, event: PollSuccess, note) -> None:  # type: ignore[no-untyped-def]
         last_good = self.updated.get(event.endpoint)

@@ -45,7 +45,8 @@ class Update:
     """One poll outcome, already folded into ``Engine.states[charger]``."""
 
     charger: str
-    event: PollEvent
+    event: PollEvent | None
+    """None for an entry the engine logged of its own (a notification it could not send)."""
     entries: tuple[LogEntry, ...]
     """The event-log entries it caused (sanitised text)."""
 
@@ -64,6 +65,7 @@ class Subscription:
         self._engine = engine
         self._items: deque[Update] = deque(maxlen=maxsize)
         self._ready = asyncio.Event()
+        self._woken = False
         self.dropped = 0
         """Updates lost because the queue was full."""
         self.closed = False
@@ -84,11 +86,25 @@ class Subscription:
         return self._items.popleft()
 
     async def get_within(self, seconds: float) -> Update | None:
-        """The next update, or None after ``seconds`` (for heartbeats)."""
+        """The next update, or None after ``seconds`` (for heartbeats) or at once after
+        :meth:`wake` (the consumer has other news to send)."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
-                return await self.get()
+                while not self._items:
+                    if self.closed:
+                        raise EOFError("subscription closed")
+                    if self._woken:
+                        self._woken = False
+                        return None
+                    self._ready.clear()
+                    await self._ready.wait()
+                return self._items.popleft()
         return None
+
+    def wake(self) -> None:
+        """Make a waiting :meth:`get_within` return None now."""
+        self._woken = True
+        self._ready.set()
 
     def close(self) -> None:
         self.closed = True
@@ -221,13 +237,32 @@ class Engine:
         if state is None:
             return None
         entries = state.apply(event)
-        if self.recorder is not None:
-            try:
-                self.recorder.feed(event, entries, state.phase_mode_setting)
-            except Exception as error:  # history is a bonus; it must never stop polling
-                log.exception("recorder failed; history stopped")
-                self._drop_recorder(f"history stopped: {error}")
+        self._to_history(lambda recorder: recorder.feed(event, entries,
+                                                        state.phase_mode_setting))
         update = Update(event.charger, event, tuple(entries))
+        self._tell(update)
+        return update
+
+    def note(self, entry: LogEntry) -> None:
+        """Log an entry no poll caused: it reaches the event log, the history and every
+        consumer (the journal, the hub's clients, MQTT) the way a poll's entries do."""
+        state = self.states.get(entry.charger)
+        if state is None:
+            return
+        state.add_log([entry])
+        self._to_history(lambda recorder: recorder.feed_entries([entry]))
+        self._tell(Update(entry.charger, None, (entry,)))
+
+    def _to_history(self, feed: Callable[[Recorder], None]) -> None:
+        if self.recorder is None:
+            return
+        try:
+            feed(self.recorder)
+        except Exception as error:  # history is a bonus; it must never stop polling
+            log.exception("recorder failed; history stopped")
+            self._drop_recorder(f"history stopped: {error}")
+
+    def _tell(self, update: Update) -> None:
         for listener in list(self._listeners):
             try:
                 listener(update)
@@ -235,7 +270,6 @@ class Engine:
                 log.exception("listener %r failed", listener)
         for subscription in list(self._subscriptions):
             subscription.put(update)
-        return update
 
     def _drop_recorder(self, note: str) -> None:
         """Stop recording for good, closing the recorder so it no longer holds the lock."""

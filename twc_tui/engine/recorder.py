@@ -109,6 +109,13 @@ class Recorder:
         if self.auto_flush:
             self.tick()
 
+    def feed_entries(self, entries: Sequence[LogEntry]) -> None:
+        """Buffer log entries that no poll caused."""
+        with self._mutex:
+            self._events.extend(entries)
+        if self.auto_flush:
+            self.tick()
+
     def tracker(self, charger: str) -> SessionTracker:
         tracker = self._trackers.get(charger)
         if tracker is None:

@@ -37,4 +37,6 @@ class PollCounter:
         self.counts: Counter[tuple[str, str, str]] = Counter()
 
     def __call__(self, update: Update) -> None:
+        if update.event is None:
+            return  # an entry the engine logged of its own: no request was made
         self.counts[(update.charger, update.event.endpoint, result_of(update))] += 1

@@ -32,6 +32,7 @@ from twc_tui.engine.poller import PollEvent, PollSuccess
 from twc_tui.engine.session_tracker import Session
 from twc_tui.hub import sse_client, wire
 from twc_tui.hub.hub_roster import HubCharger, read_roster
+from twc_tui.hub.remote_alerts import RemoteAlerts
 from twc_tui.hub.remote_sessions import sessions_from_wire
 from twc_tui.hub.remote_state import catch_up_state, keyed
 from twc_tui.hub.sse_client import HubError, get_json, hub_client
@@ -79,6 +80,8 @@ class RemoteEngine:
         """The hub's id to the state key."""
         self._horizon: dict[str, float] = {}
         """Per charger, the newest moment the last roster already covered."""
+        self.alerts = RemoteAlerts()
+        """What the hub's alerts said: toasts and derate forecasts."""
         self._listeners: list[Listener] = []
         self._watchers: list[Callable[[], None]] = []
         self._http: httpx.AsyncClient | None = None
@@ -162,12 +165,23 @@ class RemoteEngine:
             return None
         entries = state.apply(event)
         update = Update(event.charger, event, tuple(entries))
+        self._tell(update)
+        return update
+
+    def _tell(self, update: Update) -> None:
         for listener in list(self._listeners):
             try:
                 listener(update)
             except Exception:  # one consumer's bug must not stop the stream
                 log.exception("listener %r failed", listener)
-        return update
+
+    def note(self, entry: LogEntry) -> None:
+        """An entry no poll caused, kept and told as the engine's ``note`` does."""
+        state = self.states.get(entry.charger)
+        if state is None:
+            return
+        state.add_log([entry])
+        self._tell(Update(entry.charger, None, (entry,)))
 
     # -- following the hub ----------------------------------------------------------------
     async def _follow(self) -> None:
@@ -214,12 +228,24 @@ class RemoteEngine:
         if kind == "resync":  # the hub dropped some of our updates
             await self._catch_up()
             return
-        if kind != "poll":
+        if kind not in ("poll", "note", "alert"):
             return  # pings, and log lines (we compute the same entries ourselves)
         try:
             doc = json.loads(data)
         except (ValueError, RecursionError):
             log.warning("hub %s sent an event that is not JSON", self.where)
+            return
+        if kind == "alert":
+            n = wire.notification_from_wire(doc) if isinstance(doc, dict) else None
+            key = None if n is None else self._key.get(n.charger)
+            if n is not None and key is not None:
+                self.alerts.tell(replace(n, charger=key))
+            return
+        if kind == "note":  # an entry the hub logged of its own: no poll of ours makes it
+            entry = wire.entry_from_wire(doc) if isinstance(doc, dict) else None
+            key = None if entry is None else self._key.get(entry.charger)
+            if entry is not None and key is not None:
+                self.note(replace(entry, charger=key))
             return
         event = wire.event_from_wire(doc) if isinstance(doc, dict) else None
         key = None if event is None else self._key.get(event.charger)
@@ -230,6 +256,10 @@ class RemoteEngine:
                   if isinstance(event, PollSuccess) else self._horizon.get(key, -math.inf))
         if event.at <= newest:
             return  # already in the roster read at (re)connect
+        if "derate_in_min" in doc:
+            minutes = doc["derate_in_min"]
+            self.alerts.forecasts[key] = (
+                minutes if isinstance(minutes, int) and 0 <= minutes < 10_000 else None)
         self.apply(replace(event, charger=key))
 
     def _adopt(self, doc: Mapping[str, Any]) -> None:

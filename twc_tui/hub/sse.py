@@ -1,22 +1,27 @@
 """``/api/events``: every update as Server-Sent Events, through ``aiohttp-sse``.
 
-Each update is ``event: poll`` (``event_to_wire``) followed by one ``event: log`` per log entry
-it caused; a ``: ping`` comment goes out every ``heartbeat_s``. Each client reads from its own
-bounded subscription, so a client that falls behind loses its oldest updates, never delays
-polling, and is told ``event: resync`` (re-read ``/api/chargers``). A client that stops taking
-data is dropped after ``send_timeout_s``.
+Each update is ``event: poll`` (``event_to_wire``; a vitals poll carries ``derate_in_min``
+when the hub runs alerts) followed by one ``event: log`` per log entry it caused. An entry no
+poll caused (a notification that could not be sent) is ``event: note``; each notification the
+hub's alerts send is ``event: alert``; a ``: ping`` comment goes out every ``heartbeat_s``.
+Each client reads from its own bounded subscription, so a client that falls behind loses its
+oldest updates, never delays polling, and is told ``event: resync`` (re-read
+``/api/chargers``). A client that stops taking data is dropped after ``send_timeout_s``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import deque
+from typing import Any
 
 from aiohttp import web
 from aiohttp_sse import sse_response
 
 from twc_tui.hub.served import Served
 from twc_tui.hub.views import entry_doc, event_doc
+from twc_tui.hub.wire import notification_to_wire
 
 log = logging.getLogger("twc_tui.hub.sse")
 
@@ -31,6 +36,17 @@ async def stream_events(hub: Served, request: web.Request) -> web.StreamResponse
     subscription = hub.engine.subscribe(limits.sse_queue)
     hub.subscriptions.add(subscription)
     hub.sse_clients += 1
+    # Alerts the hub sends its sinks go to attached monitors too (their toasts), and each
+    # vitals poll carries the derate forecast: an attached monitor runs no alerts itself.
+    alerts = getattr(hub.engine, "alerts", None)
+    pending: deque[dict[str, Any]] = deque(maxlen=limits.sse_queue)
+
+    def on_alert(n: Any) -> None:
+        if (hub_id := names.get(n.charger)) is not None:
+            pending.append(notification_to_wire(n, hub_id))
+            subscription.wake()
+
+    unlisten = alerts.listen(on_alert) if alerts is not None else None
     events = None
     try:
         async with sse_response(request, ping_interval=limits.heartbeat_s,
@@ -41,12 +57,21 @@ async def stream_events(hub: Served, request: web.Request) -> web.StreamResponse
                     update = await subscription.get_within(limits.heartbeat_s)
                 except EOFError:  # the engine or the hub stopped
                     break
+                while pending:
+                    await events.send(json.dumps(pending.popleft()), event="alert")
                 if subscription.dropped != dropped:
                     lost, dropped = subscription.dropped - dropped, subscription.dropped
                     await events.send(json.dumps({"dropped": lost}), event="resync")
                 if update is None or (hub_id := names.get(update.charger)) is None:
                     continue
-                await events.send(json.dumps(event_doc(update, hub_id)), event="poll")
+                if update.event is None:  # an entry the engine logged of its own
+                    for entry in update.entries:
+                        await events.send(json.dumps(entry_doc(entry, hub_id)), event="note")
+                    continue
+                doc = event_doc(update, hub_id)
+                if alerts is not None and doc["ok"] and doc["endpoint"] == "vitals":
+                    doc["derate_in_min"] = alerts.forecast_minutes(update.charger)
+                await events.send(json.dumps(doc), event="poll")
                 for entry in update.entries:
                     await events.send(json.dumps(entry_doc(entry, hub_id)), event="log")
     except (ConnectionError, TimeoutError) as error:
@@ -54,6 +79,8 @@ async def stream_events(hub: Served, request: web.Request) -> web.StreamResponse
         log.info("event-stream client %s dropped: %s", request.remote,
                  error or "it stopped reading")
     finally:
+        if unlisten is not None:
+            unlisten()
         hub.sse_clients -= 1
         hub.subscriptions.discard(subscription)
         subscription.close()

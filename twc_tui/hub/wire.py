@@ -17,6 +17,7 @@ from twc_tui.core import client as charger_client
 from twc_tui.core.client import ENDPOINTS, ChargerError
 from twc_tui.core.models import parse
 from twc_tui.core.text import safe_text
+from twc_tui.engine.alert_rules import Notification
 from twc_tui.engine.charger_state import ChargerState, LogEntry
 from twc_tui.engine.poller import PollEvent, PollFailure, PollSuccess
 from twc_tui.engine.series import METRICS, History
@@ -90,6 +91,29 @@ def entry_from_wire(data: Mapping[str, Any]) -> LogEntry | None:
     if at is None or not all(isinstance(x, str) for x in (charger, kind, text)):
         return None
     return LogEntry(at, charger, safe_text(kind, 40), safe_text(text, 400), level)  # type: ignore[arg-type]
+
+
+# -- an alert -------------------------------------------------------------------------------
+SEVERITIES = ("info", "warning", "critical")
+
+
+def notification_to_wire(n: Notification, charger: str) -> dict[str, Any]:
+    """An alert the hub sent its sinks, for the monitors attached to it (``event: alert``)."""
+    return {"type": "alert", "charger": charger, "rule": n.rule, "severity": n.severity,
+            "name": n.name, "kind": n.kind, "text": n.text, "at": n.time,
+            "resolved": n.resolved}
+
+
+def notification_from_wire(data: Mapping[str, Any]) -> Notification | None:
+    at = _num(data.get("at"))
+    fields = [data.get(k) for k in ("charger", "rule", "name", "kind", "text")]
+    if at is None or not all(isinstance(x, str) for x in fields):
+        return None
+    charger, rule, name, kind, text = fields
+    severity = data.get("severity") if data.get("severity") in SEVERITIES else "info"
+    return Notification(safe_text(rule, 60), str(severity), str(charger), safe_text(name, 80),
+                        safe_text(kind, 40), safe_text(text, 300), at,
+                        resolved=data.get("resolved") is True)
 
 
 # -- a charger's state ----------------------------------------------------------------------

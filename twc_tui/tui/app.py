@@ -125,7 +125,7 @@ class TwcApp(App[int]):
         if not self.live:
             return
         await self.engine.start()
-        alerts = getattr(self.engine, "alerts", None)  # None when attached to a hub
+        alerts = getattr(self.engine, "alerts", None)  # None when no rule is in force
         if alerts is not None:
             alerts.listen(alert_toast(self))
         tell_at_start(self, self.engine, self._kiosk_note)

@@ -150,7 +150,7 @@ class DetailScreen(Screen[None]):
                 (units.kw(state.power_w), "bold"), f"  {units.amps(v.vehicle_current_a)}",
                 f"  {session_words(v)}",
             )
-            # The engine's thermal forecast (none when attached to a hub: the hub alerts).
+            # The thermal forecast: the engine's, or the hub's when attached to one.
             alerts = getattr(getattr(self.app, "engine", None), "alerts", None)
             minutes = None if alerts is None else alerts.forecast_minutes(state.charger)
             if minutes is not None and minutes <= 30 and v.charging:

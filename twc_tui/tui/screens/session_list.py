@@ -195,7 +195,8 @@ class SessionsScreen(Screen[None]):
         self._totals()
         self._chart()
         total = sum(s.energy_wh for s in self.sessions)
-        line = Text(f"{len(self.sessions)} sessions, {total / 1000:.1f} kWh")
+        n = len(self.sessions)
+        line = Text(f"{n} session{'' if n == 1 else 's'}, {total / 1000:.1f} kWh")
         money = self._money(self._sum_cost(self.sessions))
         if money:
             line.append(f", {money}")
