@@ -36,7 +36,7 @@ import httpx
 import pytest
 
 from tests.pty_harness import ROOT, base_env, pty_app, simulator
-from tests.web_rig import CHROMIUM, CHROMIUM_ARGS, screen_text, watch_terminal
+from tests.web_rig import CHROMIUM, CHROMIUM_ARGS, screen_text, wait_for_screen, watch_terminal
 from twc_tui.commands.web import DEFAULT_WEB_PORT
 
 TWC = [sys.executable, "-m", "twc_tui"]
@@ -410,16 +410,6 @@ async def test_the_overview_kiosk_in_chromium_has_no_footer(web: Web, tmp_path: 
     async_api = pytest.importorskip("playwright.async_api",
                                     reason="playwright is not installed")
 
-    async def shows(page, wanted, timeout: float = 20.0) -> str:  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + timeout
-        text = ""
-        while time.monotonic() < deadline:
-            text = await screen_text(page)
-            if wanted(text):
-                return text
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"not on screen within {timeout:.0f} s:\n{text}")
-
     def overview(text: str) -> bool:
         return "via hub" in text and "Garage" in text and "Driveway" in text and " kW" in text
 
@@ -429,15 +419,15 @@ async def test_the_overview_kiosk_in_chromium_has_no_footer(web: Web, tmp_path: 
             plain = await browser.new_page(viewport={"width": 1024, "height": 768})
             await watch_terminal(plain)
             await plain.goto(f"{web.url}/")
-            await shows(plain, overview)
+            await wait_for_screen(plain, overview, 20.0)
             await plain.locator("textarea.xterm-helper-textarea").focus()
-            await shows(plain, lambda t: "Quit" in t)
+            await wait_for_screen(plain, lambda t: "Quit" in t, 20.0)
             await plain.close()
 
             kiosk = await browser.new_page(viewport={"width": 1024, "height": 768})
             await watch_terminal(kiosk)
             await kiosk.goto(f"{web.url}/?kiosk=1")
-            await shows(kiosk, overview)
+            await wait_for_screen(kiosk, overview, 20.0)
             await kiosk.locator("textarea.xterm-helper-textarea").focus()
             frames = [await screen_text(kiosk)]
             deadline = time.monotonic() + 20

@@ -23,7 +23,7 @@ from tests.web_rig import (
     CHROMIUM_ARGS,
     WebCommand,
     children,
-    screen_text,
+    wait_for_screen,
     watch_terminal,
 )
 from twc_tui.core.models import Vitals
@@ -43,18 +43,6 @@ def sim_power_kw(sim: SimulatedCharger) -> float:
     power = Vitals.from_json(sim.payload("vitals")).power_w()
     assert power is not None
     return power / 1000
-
-
-async def wait_for_screen(page, wanted, timeout: float = 10.0) -> str:  # type: ignore[no-untyped-def]
-    """The terminal's text once ``wanted(text)`` holds; fails after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    text = ""
-    while time.monotonic() < deadline:
-        text = await screen_text(page)
-        if wanted(text):
-            return text
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"not on screen within {timeout:.0f} s:\n{text}")
 
 
 def card_power(text: str, name: str) -> float | None:

@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -148,3 +149,15 @@ class WebCommand:
         finally:
             for sim in self.sims:
                 await sim.stop()
+
+
+async def wait_for_screen(page, wanted, timeout: float = 10.0) -> str:  # type: ignore[no-untyped-def]
+    """The terminal's text once ``wanted(text)`` holds; fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = await screen_text(page)
+        if wanted(text):
+            return text
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"not on screen within {timeout:.0f} s:\n{text}")
