@@ -74,7 +74,7 @@ async def send_tests(settings: Settings, name: str | None, out: TextIO) -> int:
 def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
     parser = Parser(prog="twc-tui alerts",
-                                     description="Alert rules and notification sinks.")
+                    description="Alert rules and notification sinks.")
     parser.add_argument("--config", metavar="PATH", help="config file")
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("list", help="the rules in force, with their defaults and state")

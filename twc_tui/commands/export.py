@@ -28,8 +28,7 @@ EVENT_FIELDS = ["time", "charger", "kind", "level", "text"]
 def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
     parser = Parser(prog="twc-tui export",
-                                     description="Export recorded samples or events as CSV "
-                                     "or JSON.")
+                    description="Export recorded samples or events as CSV or JSON.")
     parser.add_argument("what", choices=("samples", "events"),
                         help="samples: 10-second min/mean/max rows; events: the event log")
     fmt = parser.add_mutually_exclusive_group()

@@ -52,7 +52,6 @@ twc-tui: no chargers to monitor. Try one of:
 time_scale = number(0, 10_000, what="time scale", low_inclusive=False)
 
 
-
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="twc-tui",

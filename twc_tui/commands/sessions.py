@@ -25,7 +25,6 @@ from twc_tui.engine.tariff import Tariff
 EXIT_USAGE = 2
 
 
-
 def parse_date(text: str) -> float:
     """``2026-11-01`` (local midnight) or an ISO timestamp (local time unless it has an
     offset) to wall-clock seconds. Raises ``ValueError`` with a one-line message."""
@@ -91,7 +90,7 @@ def write_table(records: list[dict[str, Any]], out: TextIO, currency: str) -> No
 def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
     parser = Parser(prog="twc-tui sessions",
-                                     description="List recorded charging sessions.")
+                    description="List recorded charging sessions.")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--csv", action="store_true", help="CSV with a header row")
     fmt.add_argument("--json", action="store_true", help="a JSON array")

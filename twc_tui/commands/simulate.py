@@ -28,7 +28,6 @@ scenarios: day       idle, plug-ins at 07:30 and 18:00, thermal derate, unplug, 
            plugin    idle for 30 simulated seconds, then plugged in; then the day script"""
 
 
-
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"port must be 0-65535, not {text!r}")
@@ -60,7 +59,7 @@ def _seconds(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="twc-tui simulate", description=DESCRIPTION, epilog=FAULT_HELP,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=_port, default=8080,

@@ -55,7 +55,6 @@ login: keep the default 127.0.0.1, or put a reverse proxy with authentication in
 """
 
 
-
 def _visits(text: str) -> int:
     try:
         value = int(text)
@@ -69,7 +68,7 @@ def _visits(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description="Serve the monitor to web browsers.",
-                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                    epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--listen", metavar="HOST:PORT",
                         help=f"where to listen (default 127.0.0.1:{DEFAULT_WEB_PORT})")
     parser.add_argument("--hub", metavar="URL", help="the hub every tab reads")

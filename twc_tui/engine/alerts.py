@@ -187,9 +187,6 @@ class AlertEngine:
 
     def _gave_up(self, n: Notification, sink: Sink, why: str) -> None:
         """One line in the charger's event log."""
-        state = self.engine.states.get(n.charger)
-        if state is None:
-            return
         self.engine.note(LogEntry(
             self.engine.clock.time(), n.charger, "notify_failed",
             safe_text(f"Could not notify {sink.name} of {n.rule!r}: {why}", 300), "warning"))

@@ -78,28 +78,28 @@ class Subscription:
 
     async def get(self) -> Update:
         """The next update; waits for one."""
-        while not self._items:
-            if self.closed:
-                raise EOFError("subscription closed")
-            self._ready.clear()
-            await self._ready.wait()
-        return self._items.popleft()
+        update = await self._next(wakeable=False)
+        assert update is not None
+        return update
 
     async def get_within(self, seconds: float) -> Update | None:
         """The next update, or None after ``seconds`` (for heartbeats) or at once after
         :meth:`wake` (the consumer has other news to send)."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
-                while not self._items:
-                    if self.closed:
-                        raise EOFError("subscription closed")
-                    if self._woken:
-                        self._woken = False
-                        return None
-                    self._ready.clear()
-                    await self._ready.wait()
-                return self._items.popleft()
+                return await self._next(wakeable=True)
         return None
+
+    async def _next(self, *, wakeable: bool) -> Update | None:
+        while not self._items:
+            if self.closed:
+                raise EOFError("subscription closed")
+            if wakeable and self._woken:
+                self._woken = False
+                return None
+            self._ready.clear()
+            await self._ready.wait()
+        return self._items.popleft()
 
     def wake(self) -> None:
         """Make a waiting :meth:`get_within` return None now."""

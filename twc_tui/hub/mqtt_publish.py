@@ -24,7 +24,7 @@ from twc_tui.engine.engine import Engine, Update
 from twc_tui.engine.state_report import report_from_state
 from twc_tui.hub import ha_discovery as ha
 from twc_tui.hub.ids import hub_ids
-from twc_tui.hub.wire import entry_to_wire
+from twc_tui.hub.views import entry_doc
 
 log = logging.getLogger("twc_tui.hub.mqtt")
 
@@ -78,7 +78,7 @@ class MqttPublisher:
             used.add(level)
             self._chargers[c.id] = _Charger(ha.Topics(settings.base_topic, level))
         self._configs = {c.id: c for c in engine.chargers}
-        self._hub_ids = {c.id: levels.get(c.id, c.id) for c in engine.chargers}
+        self._hub_ids = levels
         self._events: deque[LogEntry] = deque(maxlen=queue_size)
         self.events_dropped = 0
         self.published = 0
@@ -132,11 +132,9 @@ class MqttPublisher:
     def _event_payload(self, entry: LogEntry) -> dict[str, object]:
         """An event as the wire has it, but naming the charger as its topic does (the hub
         id, as in /c/<id>/...) with its name beside, not by the engine's host:port."""
-        payload = entry_to_wire(entry)
-        config = self._configs[entry.charger]
-        payload["charger"] = self._hub_ids[entry.charger]
-        payload["name"] = safe_text(config.label, 80)
-        return payload
+        label = self._configs[entry.charger].label
+        return {**entry_doc(entry, self._hub_ids.get(entry.charger, entry.charger)),
+                "name": safe_text(label, 80)}
 
     async def _publish_charger(self, client: aiomqtt.Client, charger_id: str, c: _Charger,
                                now: float, republish: bool) -> None:

@@ -259,7 +259,7 @@ class RemoteEngine:
         if "derate_in_min" in doc:
             minutes = doc["derate_in_min"]
             self.alerts.forecasts[key] = (
-                minutes if isinstance(minutes, int) and 0 <= minutes < 10_000 else None)
+                minutes if type(minutes) is int and 0 <= minutes < 10_000 else None)
         self.apply(replace(event, charger=key))
 
     def _adopt(self, doc: Mapping[str, Any]) -> None:

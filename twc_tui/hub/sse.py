@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp_sse import sse_response
 
+from twc_tui.engine.alert_rules import Notification
 from twc_tui.hub.served import Served
 from twc_tui.hub.views import entry_doc, event_doc
 from twc_tui.hub.wire import notification_to_wire
@@ -41,7 +42,7 @@ async def stream_events(hub: Served, request: web.Request) -> web.StreamResponse
     alerts = getattr(hub.engine, "alerts", None)
     pending: deque[dict[str, Any]] = deque(maxlen=limits.sse_queue)
 
-    def on_alert(n: Any) -> None:
+    def on_alert(n: Notification) -> None:
         if (hub_id := names.get(n.charger)) is not None:
             pending.append(notification_to_wire(n, hub_id))
             subscription.wake()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from twc_tui.core import client as charger_client
+from twc_tui.core.alert_config import SEVERITIES
 from twc_tui.core.client import ENDPOINTS, ChargerError
 from twc_tui.core.models import parse
 from twc_tui.core.text import safe_text
@@ -94,9 +95,6 @@ def entry_from_wire(data: Mapping[str, Any]) -> LogEntry | None:
 
 
 # -- an alert -------------------------------------------------------------------------------
-SEVERITIES = ("info", "warning", "critical")
-
-
 def notification_to_wire(n: Notification, charger: str) -> dict[str, Any]:
     """An alert the hub sent its sinks, for the monitors attached to it (``event: alert``)."""
     return {"type": "alert", "charger": charger, "rule": n.rule, "severity": n.severity,
