@@ -19,14 +19,10 @@ Driveway) is shared by the module; what it logs is never asserted on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import re
-import signal
 import socket
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,11 +31,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.process_rig import TWC, running
 from tests.pty_harness import ROOT, base_env, pty_app, simulator
 from tests.web_rig import CHROMIUM, CHROMIUM_ARGS, screen_text, wait_for_screen, watch_terminal
 from twc_tui.commands.web import DEFAULT_WEB_PORT
 
-TWC = [sys.executable, "-m", "twc_tui"]
 ENDPOINTS = {"vitals", "lifetime", "wifi_status", "version"}
 KB6 = 6 * 1024
 HUB_LINE = re.compile(r"^serve: hub at (http://127\.0\.0\.1:\d+)")
@@ -57,71 +53,6 @@ def user_env(home: Path) -> dict[str, str]:
     env = base_env(home, XDG_RUNTIME_DIR=str(home / "run"))
     env.pop("TWC_HUB_TOKEN", None)
     return env
-
-
-class Running:
-    """``twc-tui ARGS`` in a process of its own; a thread keeps reading its stdout (so a
-    chatty journal never blocks it), stderr goes to a file."""
-
-    def __init__(self, args: list[str], env: dict[str, str], stderr: Path) -> None:
-        self.lines: list[str] = []
-        self._cond = threading.Condition()
-        self.stderr_path = stderr
-        self._stderr = stderr.open("wb")
-        self.proc = subprocess.Popen([*TWC, *args], cwd=ROOT, env=env, text=True,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            with self._cond:
-                self.lines.append(line.rstrip("\n"))
-                self._cond.notify_all()
-        with self._cond:
-            self._cond.notify_all()
-
-    def wait_line(self, pattern: re.Pattern[str], timeout: float = 30.0) -> re.Match[str]:
-        """The first stdout line matching ``pattern``; fails after ``timeout`` seconds or
-        when the process ends without printing it."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for line in self.lines:
-                    if match := pattern.search(line):
-                        return match
-                left = deadline - time.monotonic()
-                if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
-                    raise AssertionError(f"no line like {pattern.pattern!r} within "
-                                         f"{timeout:.0f} s: {self.lines!r} {self.stderr()!r}")
-                self._cond.wait(min(left, 0.2))
-
-    def stderr(self) -> str:
-        self._stderr.flush()
-        return self.stderr_path.read_text(errors="replace")
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._reader.join(5)
-        self._stderr.close()
-        return self.proc.returncode
-
-
-@contextlib.contextmanager
-def running(args: list[str], env: dict[str, str], stderr: Path) -> Iterator[Running]:
-    process = Running(args, env, stderr)
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 def until(condition: Callable[[], object], timeout: float = 20.0, what: str = "") -> object:
@@ -217,8 +148,7 @@ def hub(chargers: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> 
         f'[[chargers]]\nname = "Driveway"\nhost = "127.0.0.1"\n'
         f"port = {driveway.split(':')[1]}\n", encoding="utf-8")
     with running(["serve", "--config", str(config), "--listen", "127.0.0.1:0", "--db",
-                  str(home / "history.db")], user_env(home / "serve"),
-                 home / "serve.err") as serve:
+                  str(home / "history.db")], user_env(home / "serve")) as serve:
         match = serve.wait_line(HUB_LINE)
         url = match.group(1)
         until(lambda: hub_ready(url, 2), what="both chargers at the hub")
@@ -336,7 +266,7 @@ def test_serve_proxy_ports_base_opens_base_plus_k_for_the_kth_charger(
     base = free_ports(2)
     with running(["serve", "--listen", "127.0.0.1:0", "--proxy-ports", str(base), "--db",
                   str(tmp_path / "h.db"), f"{hub.garage}=Garage", f"{hub.driveway}=Driveway"],
-                 user_env(tmp_path / "serve"), tmp_path / "serve.err") as serve:
+                 user_env(tmp_path / "serve")) as serve:
         match = serve.wait_line(HUB_LINE)
         url = match.group(1)
         assert f"at http://127.0.0.1:{base}" in match.string
@@ -385,7 +315,7 @@ class Web:
 @pytest.fixture(scope="module")
 def web(hub: Hub) -> Iterator[Web]:
     with running(["web", "--hub", hub.url, "--listen", "127.0.0.1:0"],
-                 user_env(hub.home / "web"), hub.home / "web.err") as process:
+                 user_env(hub.home / "web")) as process:
         match = process.wait_line(WEB_LINE)
         assert match.string.endswith(f"reading the hub at {hub.url}; at most 6 tabs at once")
         yield Web(match.group(1), int(match.group(2)))
@@ -452,8 +382,7 @@ def test_web_binds_loopback_by_default(hub: Hub, tmp_path: Path) -> None:
     machine, is refused."""
     default = port_is_free(DEFAULT_WEB_PORT)
     args = [] if default else ["--listen", ":0"]
-    with running(["web", "--hub", hub.url, *args], user_env(tmp_path),
-                 tmp_path / "web.err") as process:
+    with running(["web", "--hub", hub.url, *args], user_env(tmp_path)) as process:
         match = process.wait_line(WEB_LINE)
         port = int(match.group(2))
         if default:

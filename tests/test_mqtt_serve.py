@@ -8,11 +8,8 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -27,9 +24,9 @@ import pytest
 
 from tests.hub_rig import frozen, sim
 from tests.mqtt_rig import Broker, needs_mosquitto
+from tests.process_rig import TWC, TwcProcess
 from tests.pty_harness import ROOT, simulator
 
-TWC = [sys.executable, "-m", "twc_tui"]
 MOSQUITTO_SUB = shutil.which("mosquitto_sub")
 MOSQUITTO_PUB = shutil.which("mosquitto_pub")
 pytestmark = [needs_mosquitto, pytest.mark.skipif(
@@ -73,64 +70,18 @@ async def until_async(condition: Callable[[], Any], seconds: float, what: str) -
         await asyncio.sleep(0.05)
 
 
-class Proc:
-    """A process whose output lines threads collect, so that neither side blocks on a pipe."""
-
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        self.args = args
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        self.out: list[str] = []
-        self.err: list[str] = []
-        self._threads = [threading.Thread(target=self._read, args=(s, into), daemon=True)
-                         for s, into in ((self.proc.stdout, self.out),
-                                         (self.proc.stderr, self.err))]
-        for thread in self._threads:
-            thread.start()
-
-    @staticmethod
-    def _read(stream: Any, into: list[str]) -> None:
-        for line in iter(stream.readline, b""):
-            into.append(line.decode("utf-8", errors="replace").rstrip("\n"))
-
-    def text(self) -> str:
-        return "\n".join([*self.out, *self.err])
-
-    def found(self, pattern: str) -> str:
-        """The first group of the first stdout line matching ``pattern``; KeyError if none
-        yet, AssertionError if the process has ended without it."""
-        for line in list(self.out):
-            if m := re.search(pattern, line):
-                return m.group(1)
-        if self.proc.poll() is not None:
-            raise AssertionError(f"{self.args[3]} ended ({self.proc.returncode}): {self.text()}")
-        raise KeyError(pattern)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        for thread in self._threads:
-            thread.join(5)
-        return self.proc.returncode
-
-
-def serve(tmp: Path, hosts: list[str], *flags: str, **env: str) -> Proc:
+def serve(tmp: Path, hosts: list[str], *flags: str, **env: str) -> TwcProcess:
     """``twc-tui serve`` on a free loopback port, its history in ``tmp``."""
-    return Proc([*TWC, "serve", "--listen", "127.0.0.1:0", "--db", str(tmp / "hub.db"), *flags,
+    return TwcProcess(["serve", "--listen", "127.0.0.1:0", "--db", str(tmp / "hub.db"), *flags,
                  *hosts], _env(tmp, **env))
 
 
-def hub_url(proc: Proc, seconds: float = 30) -> str:
+def hub_url(proc: TwcProcess, seconds: float = 30) -> str:
     until(lambda: proc.found(_HUB_AT), seconds, "serve says where the hub is")
     return proc.found(_HUB_AT)
 
 
-async def hub_url_async(proc: Proc, seconds: float = 30) -> str:
+async def hub_url_async(proc: TwcProcess, seconds: float = 30) -> str:
     await until_async(lambda: proc.found(_HUB_AT), seconds, "serve says where the hub is")
     return proc.found(_HUB_AT)
 
