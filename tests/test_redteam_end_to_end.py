@@ -52,16 +52,19 @@ async def test_the_monitor_shows_a_dash_for_absurd_numbers_and_keeps_recording(
                      Settings(history=True, db_path=str(db)))
         async with app.run_test(size=(160, 70)) as pilot:
             [state] = app.states.values()
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and (
-                    state.vitals is None or state.lifetime is None):
-                await pilot.pause(0.1)
-            await pilot.pause(0.3)
+            # Wait for what the user would see, not for the state behind it: the Detail
+            # screen draws lifetime on its own refresh, which a loaded machine delays.
+            deadline = time.monotonic() + 30
             text = screen_text(app)
+            while time.monotonic() < deadline and not (
+                    state.vitals and state.lifetime and "Per plug-in" in text
+                    and "Plug-ins" in text):
+                await pilot.pause(0.1)
+                text = screen_text(app)
             assert "OFFLINE" not in text and "internal error" not in text, text
-            per_plugin = next(line for line in text.splitlines() if "Per plug-in" in line)
+            per_plugin = next((line for line in text.splitlines() if "Per plug-in" in line), text)
             assert "—" in per_plugin, per_plugin
-            plug_ins = next(line for line in text.splitlines() if "Plug-ins" in line)
+            plug_ins = next((line for line in text.splitlines() if "Plug-ins" in line), text)
             assert "—" in plug_ins, plug_ins
             assert "9" * 20 not in text  # neither the duration nor the alert printed whole
             await pilot.press("question_mark")
