@@ -17,6 +17,12 @@ def screen_text(app) -> str:  # type: ignore[no-untyped-def]
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
+def toast_text(app) -> str:  # type: ignore[no-untyped-def]
+    """What the toasts on screen say: the rows behind a toast's left border ("▌")."""
+    return "\n".join(line.split("▌", 1)[1] for line in screen_text(app).splitlines()
+                     if "▌" in line)
+
+
 async def test_overview_is_default_with_several_chargers_and_detail_with_one() -> None:
     async with make_app(3).run_test(size=(80, 24)) as pilot:
         assert isinstance(pilot.app.screen, OverviewScreen)

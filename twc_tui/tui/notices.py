@@ -15,16 +15,61 @@ if TYPE_CHECKING:  # a Protocol on App: only a type checker can build it
     from twc_tui.tui.monitor_api import MonitorApp
 
 
+TOAST_LINES = 3
+"""At most this many alerts in one charger's toast; the rest are counted. The Detail screen's
+log has them all."""
+GATHER_S = 0.3
+"""Alerts of one charger arriving this close together share a toast: one poll of a charger
+with four alert codes fires four rules at once, and four toasts covered half of 80x24."""
+LEVELS = {"critical": "error", "warning": "warning"}
+RANK = {"information": 0, "warning": 1, "error": 2}
+
+
 def alert_toast(app: MonitorApp) -> Callable[[Any], None]:
-    """A listener for the alert engine's notifications."""
-    def toast(n) -> None:  # type: ignore[no-untyped-def]  # an alert fired: say so
-        level = {"critical": "error", "warning": "warning"}.get(n.severity, "information")
-        app.notify(n.text, title=n.title, markup=False, timeout=12,
-                   severity="information" if n.resolved else level)  # type: ignore[arg-type]
-        if app.settings.bell and not n.resolved:
-            app.bell()
+    """A listener for the alert engine's notifications: one toast per charger per burst."""
+    pending: dict[str, list[Any]] = {}
+
+    def flush() -> None:
+        for batch in pending.values():
+            _show(app, batch)
+        pending.clear()
+
+    def toast(n) -> None:  # type: ignore[no-untyped-def]
+        if not pending:
+            app.set_timer(GATHER_S, flush)
+        pending.setdefault(n.charger, []).append(n)
 
     return toast
+
+
+def _show(app: MonitorApp, batch: list[Any]) -> None:
+    fired = [n for n in batch if not n.resolved]
+    if len(batch) == 1:
+        title, text = batch[0].title, batch[0].text
+    else:
+        parts = [_count(len(fired), "alert", "alerts")] if fired else []
+        if len(fired) < len(batch):
+            parts.append(f"{len(batch) - len(fired)} resolved")
+        title = f"{batch[0].name}: {', '.join(parts)}"
+        # One row each: Textual's toast is 60 columns wide, at most half the screen, less
+        # its border and padding.
+        width = max(16, min(60, app.size.width // 2) - 4)
+        lines = [safe_text(f"{'Resolved: ' if n.resolved else ''}{n.text}", width)
+                 for n in batch[:TOAST_LINES]]
+        if len(batch) > TOAST_LINES:
+            lines.append(safe_text(f"and {len(batch) - TOAST_LINES} more in the log", width))
+        text = "\n".join(lines)
+    # The worst of what fired; a burst of resolutions alone is information.
+    level = max((LEVELS.get(n.severity, "information") for n in fired),
+                key=RANK.__getitem__, default="information")
+    app.notify(text, title=title, markup=False, timeout=12,
+               severity=level)  # type: ignore[arg-type]
+    if app.settings.bell and fired:
+        app.bell()
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def tell_at_start(app: MonitorApp, engine: Engine | RemoteEngine, kiosk_note: str) -> None:

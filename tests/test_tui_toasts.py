@@ -1,0 +1,51 @@
+"""Alert toasts as the user sees them: one toast per charger per burst, one row per alert,
+so a charger listing four alert codes does not bury an 80x24 screen under four toasts."""
+
+from __future__ import annotations
+
+from tests.test_tui_keys import screen_text, toast_text
+from tests.test_tui_live import wait_for
+from twc_tui.core.config import Settings
+from twc_tui.core.targets import ChargerConfig
+from twc_tui.engine.alert_rules import Notification
+from twc_tui.sim.charger import SimulatedCharger, SimulatorFarm
+from twc_tui.sim.faults import Faults
+from twc_tui.tui.app import TwcApp
+from twc_tui.tui.notices import alert_toast
+
+
+async def test_a_charger_with_four_alert_codes_gets_one_toast_at_80x24() -> None:
+    sims = [SimulatedCharger("na", scenario="charging", faults=Faults(hostile=True, seed=1),
+                             name="evil-na"),
+            SimulatedCharger("na", scenario="charging", name="Good")]
+    async with SimulatorFarm(sims) as farm:
+        app = TwcApp([ChargerConfig("127.0.0.1", s.port, name=s.name) for s in farm.chargers],
+                     Settings())
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await wait_for(pilot, lambda: "evil-na: 4 alerts" in screen_text(app), 10.0)
+            text = screen_text(app)
+            lines = text.splitlines()
+            assert text.count("Alert ") == 3, text  # three shown, one counted
+            assert "and 1 more in the log" in text, text
+            assert len(toast_text(app).splitlines()) <= 7, text  # title, 3, count, padding
+            assert "charger alert" not in text  # not four titles, one per toast
+            assert "\x1b" not in text and "[b]bold[/]" in text  # literal, never markup
+            assert "Good" in lines[6]  # the second card is still in sight
+
+
+async def test_a_burst_of_firing_and_resolving_says_both_in_one_title() -> None:
+    app = TwcApp([ChargerConfig("127.0.0.1", 9, name="Garage")], Settings())
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        toast = alert_toast(app)
+        common = dict(charger="127.0.0.1:9", name="Garage", time=0.0)
+        toast(Notification("handle hot", "warning", kind="handle_temp",
+                           text="Handle at 71.0 °C (limit 70 °C)", **common))
+        toast(Notification("grid voltage", "warning", kind="grid_voltage",
+                           text="Grid at 208 V", resolved=True, **common))
+        await wait_for(pilot, lambda: "Garage: 1 alert, 1 resolved" in screen_text(app), 3.0)
+        text = screen_text(app)
+        assert "Handle at 71.0 °C" in text and "Resolved: Grid at 208 V" in text, text
+        # A lone notification keeps its own title.
+        toast(Notification("reboot", "warning", kind="reboot", text="Rebooted", **common))
+        await wait_for(pilot, lambda: "Garage: reboot" in screen_text(app), 3.0)
