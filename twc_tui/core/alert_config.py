@@ -81,6 +81,17 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
 """Rules in force unless the config overrides them (the issue's list, in its order)."""
 
 
+def rule_doc(rule: AlertRule) -> dict[str, Any]:
+    """A rule as ``alerts list`` prints it and the hub's ``/api/alerts`` serves it."""
+    params = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                       for k, v in rule.params.items())
+    return {"name": rule.name, "when": rule.kind + (f" ({params})" if params else ""),
+            "for_s": rule.for_s, "cooldown_s": rule.cooldown_s, "severity": rule.severity,
+            "enabled": rule.enabled, "default": rule.default,
+            "chargers": None if rule.chargers is None else list(rule.chargers),
+            "notify": None if rule.notify is None else list(rule.notify)}
+
+
 @dataclass(frozen=True)
 class Alerting:
     rules: tuple[AlertRule, ...] = DEFAULT_RULES

@@ -235,15 +235,13 @@ class RuleBook:
             shown = f"Alert {safe_text(key, 20)}: {text}"
         return [self._notify(rule, charger, name, at, shown, values)]
 
-    def state(self, rule: AlertRule) -> str:
-        """One word for ``alerts list``: firing on which chargers, pending, or quiet."""
-        firing = sorted({c for (r, c, _), t in self.tracks.items()
-                         if r == rule.name and t.firing})
-        if firing:
-            return "firing on " + ", ".join(firing)
-        pending = any(t.since is not None for (r, _, _), t in self.tracks.items()
-                      if r == rule.name)
-        return "pending" if pending else "quiet"
+    def standing(self, rule: AlertRule) -> tuple[list[str], list[str]]:
+        """The chargers (engine ids) on which ``rule`` fires now, and those where its
+        condition holds but has not lasted its ``for`` yet: what ``alerts list`` shows."""
+        firing = {c for (r, c, _), t in self.tracks.items() if r == rule.name and t.firing}
+        pending = {c for (r, c, _), t in self.tracks.items()
+                   if r == rule.name and t.since is not None and not t.firing} - firing
+        return sorted(firing), sorted(pending)
 
 
 def _resolved(rule: AlertRule, text: str, lasted: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from twc_tui.core.alert_config import rule_doc
 from twc_tui.core.client import ENDPOINTS
 from twc_tui.engine.session_records import session_records
 from twc_tui.engine.store import Store, StoreError
@@ -42,7 +43,8 @@ def routes(hub: Served) -> list[web.RouteDef]:
 
     async def index(request: web.Request) -> web.Response:
         return web.json_response({"hub": "twc-tui", "chargers": list(hub.ids), "endpoints": [
-            "/api/chargers", "/api/events", "/api/sessions", "/c/<id>/api/1/<endpoint>",
+            "/api/chargers", "/api/events", "/api/sessions", "/api/alerts",
+            "/c/<id>/api/1/<endpoint>",
             "/c/<id>/history?range=5m|1h|24h", "/metrics", "/healthz"]})
 
     async def chargers(request: web.Request) -> web.Response:
@@ -95,13 +97,17 @@ def routes(hub: Served) -> list[web.RouteDef]:
     async def healthz(request: web.Request) -> web.Response:
         return _health(hub)
 
+    async def alerts(request: web.Request) -> web.Response:
+        return web.json_response(_alerts(hub))
+
     async def events(request: web.Request) -> web.StreamResponse:
         return await stream_events(hub, request)
 
     return [
         web.get("/", index), web.get("/api/chargers", chargers),
         web.get("/api/events", events, allow_head=False),
-        web.get("/api/sessions", sessions), web.get("/c/{id}/api/1/{endpoint}", endpoint),
+        web.get("/api/sessions", sessions), web.get("/api/alerts", alerts),
+        web.get("/c/{id}/api/1/{endpoint}", endpoint),
         web.get("/c/{id}/history", history), web.get("/metrics", metrics),
         web.get("/healthz", healthz),
     ]
@@ -116,6 +122,21 @@ def _read_sessions(path: Any, names: dict[str, str], price: Tariff | None,
         return session_records(store, names, price, since)
     finally:
         store.close()
+
+
+def _alerts(hub: Served) -> dict[str, Any]:
+    """The rules in force in this hub and, for each, the chargers (hub ids) it fires on now
+    and those where its condition holds but has not lasted its ``for`` yet."""
+    engine = hub.engine
+    alerting = engine.settings.alerting
+    book = engine.alerts.book if engine.alerts is not None else None
+    hub_id = {engine_id: h for h, engine_id in hub.ids.items()}
+    rules = []
+    for rule in alerting.rules:
+        firing, pending = book.standing(rule) if book is not None else ([], [])
+        rules.append(rule_doc(rule) | {"firing": [hub_id.get(c, c) for c in firing],
+                                       "pending": [hub_id.get(c, c) for c in pending]})
+    return {"rules": rules, "sinks": [s.name for s in alerting.sinks]}
 
 
 def _health(hub: Served) -> web.Response:
