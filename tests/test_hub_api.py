@@ -49,8 +49,9 @@ async def test_an_endpoint_is_the_devices_last_answer_with_its_age() -> None:
 
 async def test_503_before_the_first_answer_and_while_offline_never_stale_data() -> None:
     down = sim()
-    async with HubRig([sim(), down], ["Up", "Down"]) as rig:
-        await down.go_offline()  # refuses connections from the start
+    async with HubRig([sim(), down], ["Up", "Down"], start_engine=False) as rig:
+        await down.go_offline()  # refuses connections from the start: before the first poll
+        await rig.engine.start()
         async with asyncio.timeout(10):
             while "vitals" not in (await rig.http.get("/api/chargers")).json()[
                     "chargers"][0]["updated"]:

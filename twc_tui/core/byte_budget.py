@@ -11,6 +11,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from twc_tui.core.net_backend import AsyncioBackend
+
 MAX_BODY_BYTES = 256 * 1024
 """A real answer is under 2 KB; anything past 256 KiB is not a Wall Connector talking."""
 
@@ -88,9 +90,10 @@ class PoolPerCharger(httpx.AsyncBaseTransport):
                                   keepalive_expiry=10.0)
             transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False,
                                                  verify=self._ssl)
-            # httpx has no option for a byte budget per request; its pool takes a backend.
+            # httpx has no option for a byte budget per request, nor for httpcore's network
+            # backend; its pool takes one. asyncio's streams, not anyio's (net_backend.py).
             pool = transport._pool
-            pool._network_backend = _CappedBackend(pool._network_backend)  # type: ignore[attr-defined]
+            pool._network_backend = _CappedBackend(AsyncioBackend())  # type: ignore[attr-defined]
             self._pools[key] = transport
         return transport
 
