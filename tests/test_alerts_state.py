@@ -67,3 +67,42 @@ def test_alerts_list_without_a_hub_says_nothing_evaluates_the_rules(tmp_path: Pa
     assert code == 0, err
     assert out.splitlines()[-1].startswith("state now: no hub runs here to evaluate them")
     assert "firing" not in out and "quiet" not in out
+
+
+def test_a_hub_answer_with_nan_or_junk_is_shown_without_a_traceback(tmp_path: Path) -> None:
+    """Not JSON's NaN, a firing list that is a string, a rule that is not an object: the
+    hub is another program, and what it sends is read as untrusted."""
+    import http.server
+    import threading
+
+    body = (b'{"rules": [{"name": "x\\u001b[31m", "when": "reboot", "enabled": true, '
+            b'"for_s": NaN, "cooldown_s": Infinity, "firing": "evil", "pending": [3]}, 7],'
+            b' "sinks": []}')
+
+    class Hub(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = user_env(tmp_path / "user")
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        code, out, err = alerts_list(env, "--hub", url, "--json")
+        assert code == 0 and "Traceback" not in err, err
+        [rule] = [r for r in json.loads(out)["rules"] if isinstance(r, dict)]
+        assert rule["for_s"] is None and rule["cooldown_s"] is None
+        code, out, err = alerts_list(env, "--hub", url)
+        assert code == 0 and "Traceback" not in err, err
+        line = rule_line(out, "x␛[31m")
+        assert line.endswith("on (yours), quiet"), out  # a string is not a charger list
+        assert "\x1b" not in out and "firing on" not in out and "pending on" not in out
+    finally:
+        server.shutdown()

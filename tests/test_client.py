@@ -332,3 +332,53 @@ async def test_handle_sentinel_is_dropped(http: httpx.AsyncClient) -> None:
         vitals = models.Vitals.from_json(await client_for(http, charger).fetch("vitals"))
     assert vitals.evse_state == 7
     assert vitals.handle_temp_c is None and vitals.sentinels == ("handle_temp_c",)
+
+
+async def _answer_then_close(reset: bool, connections: list[int]):  # type: ignore[no-untyped-def]
+    """A charger that answers one request per connection (keep-alive, as it says nothing),
+    then closes: with a FIN, or with a reset (SO_LINGER 0), as a rebooting unit does."""
+    import struct
+
+    body = b'{"evse_state": 1}'
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            if reset:
+                writer.get_extra_info("socket").setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+async def test_a_keep_alive_the_charger_dropped_is_not_reused(http: httpx.AsyncClient,
+                                                              reset: bool) -> None:
+    connections: list[int] = []
+    server = await _answer_then_close(reset, connections)
+    port = server.sockets[0].getsockname()[1]
+    client = ChargerClient(http, "127.0.0.1", port, FAST)
+    try:
+        for _ in range(3):
+            assert await client.fetch("vitals") == {"evse_state": 1}
+            await asyncio.sleep(0.3)  # the poller's floor is 1 s; the close has landed
+    finally:
+        server.close()
+    assert len(connections) == 3  # a new connection each time, never a failed poll
+
+
+async def test_a_fetch_after_the_client_closed_fails_as_unreachable(sim: SimulatedCharger,
+                                                                    ) -> None:
+    http = make_http_client(FAST)
+    client = ChargerClient(http, "127.0.0.1", sim.port, FAST)
+    assert await client.fetch("vitals")
+    await http.aclose()
+    with pytest.raises(Unreachable, match="closed"):
+        await client.fetch("vitals")

@@ -49,3 +49,45 @@ async def test_a_burst_of_firing_and_resolving_says_both_in_one_title() -> None:
         # A lone notification keeps its own title.
         toast(Notification("reboot", "warning", kind="reboot", text="Rebooted", **common))
         await wait_for(pilot, lambda: "Garage: reboot" in screen_text(app), 3.0)
+
+
+def _border_colour(app, title: str) -> object:  # type: ignore[no-untyped-def]
+    """The colour of the left border on the row of the toast titled ``title``: what tells
+    the user its severity at a glance."""
+    for strip in app.screen._compositor.render_strips():
+        text = "".join(segment.text for segment in strip)
+        if title in text:
+            return next(s.style.color for s in strip if s.text.startswith("▌"))
+    raise AssertionError(f"no toast titled {title!r}")
+
+
+async def test_a_merged_toast_takes_the_colour_of_its_worst_alert() -> None:
+    app = TwcApp([ChargerConfig("127.0.0.1", 9, name="Garage")], Settings())
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        toast = alert_toast(app)
+
+        def say(rule: str, severity: str, name: str = "Garage", resolved: bool = False,
+                ) -> None:
+            toast(Notification(rule, severity, f"{name}:9", name, "handle_temp",
+                               f"{rule} happened", 0.0, resolved=resolved))
+
+        say("hot", "critical", name="A")
+        say("warm", "warning", name="B")
+        say("over", "warning", name="C", resolved=True)
+        await wait_for(pilot, lambda: "C: over" in screen_text(app), 3.0)
+        critical, warning = _border_colour(app, "A: hot"), _border_colour(app, "B: warm")
+        assert critical != warning
+        resolved = _border_colour(app, "C: over")
+        app.clear_notifications()
+        say("warm", "warning")
+        say("hot", "critical")
+        say("over", "warning", resolved=True)
+        say("cool", "info")
+        await wait_for(pilot, lambda: "Garage: 3 alerts, 1 resolved" in screen_text(app), 3.0)
+        assert _border_colour(app, "Garage: 3 alerts") == critical
+        assert toast_text(app).index("hot happened") < toast_text(app).index("warm happened")
+        app.clear_notifications()
+        say("over", "warning", resolved=True)
+        say("gone", "critical", resolved=True)
+        await wait_for(pilot, lambda: "Garage: 2 resolved" in screen_text(app), 3.0)
+        assert _border_colour(app, "Garage: 2 resolved") == resolved

@@ -53,6 +53,11 @@ def _names(value: object, width: int = 60) -> str:
     return safe_text(", ".join(str(v) for v in items), width)
 
 
+def _ids(value: object) -> list[str]:
+    """Charger ids from the hub's answer; anything else is not a charger."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def _seconds(value: object) -> float:
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else 0.0
 
@@ -66,7 +71,7 @@ def print_rules(doc: dict[str, Any], out: TextIO, *, live: bool) -> None:
             continue
         state = ("on" if rule.get("enabled") else "off") + \
             (" (default)" if rule.get("default") else " (yours)")
-        firing, pending = rule.get("firing") or [], rule.get("pending") or []
+        firing, pending = _ids(rule.get("firing")), _ids(rule.get("pending"))
         if live and rule.get("enabled"):
             state += ", firing" if firing else ", pending" if pending else ", quiet"
         for_s = _seconds(rule.get("for_s"))

@@ -81,6 +81,7 @@ class PoolPerCharger(httpx.AsyncBaseTransport):
     def __init__(self) -> None:
         self._ssl = httpx.create_ssl_context()  # once: building one costs milliseconds
         self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
+        self._closed = False
 
     def _pool(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
         key = (url.raw_scheme, url.raw_host, url.port)
@@ -98,9 +99,14 @@ class PoolPerCharger(httpx.AsyncBaseTransport):
         return transport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._closed:
+            # A poll calls this directly, not through the client that would refuse: a pool
+            # made now would never be closed.
+            raise httpx.ConnectError("the HTTP client is closed", request=request)
         return await self._pool(request.url).handle_async_request(request)
 
     async def aclose(self) -> None:
+        self._closed = True
         pools, self._pools = list(self._pools.values()), {}
         for transport in pools:
             await transport.aclose()

@@ -72,9 +72,12 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable":
             # httpcore asks before reusing an idle keep-alive connection: the charger closed
-            # it (end of stream seen) or sent something unasked. asyncio reads the socket
-            # as data arrives, so the reader, not the socket, knows.
-            return self._reader.at_eof() or bool(getattr(self._reader, "_buffer", b""))
+            # it (end of stream seen), reset it (an error kept by the reader: at_eof() stays
+            # False), or sent something unasked. asyncio reads the socket as data arrives, so
+            # the reader and the transport know, not the socket.
+            reader = self._reader
+            return (self._writer.is_closing() or reader.exception() is not None
+                    or reader.at_eof() or bool(getattr(reader, "_buffer", b"")))
         if info == "ssl_object":
             return self._writer.get_extra_info("ssl_object")
         if info == "socket":
@@ -93,8 +96,11 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                           ) -> httpcore.AsyncNetworkStream:
         try:
             async with asyncio.timeout(timeout):
+                # Staggered attempts over a name's addresses, as anyio made them: one address
+                # that drops packets must not use up the whole connect timeout.
                 reader, writer = await asyncio.open_connection(
-                    host, port, local_addr=(local_address, 0) if local_address else None)
+                    host, port, local_addr=(local_address, 0) if local_address else None,
+                    happy_eyeballs_delay=0.25)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from None
         except CONNECT_ERRORS as error:

@@ -100,7 +100,9 @@ async def get_json(http: httpx.AsyncClient, path: str, params: Mapping[str, str]
     except httpx.HTTPError as error:
         raise HubError(reason(error)) from None
     try:
-        data = json.loads(body)
+        # NaN and Infinity are not JSON; read as null, they cannot reach a figure on screen
+        # or a strict JSON output (status --json, alerts list --json) downstream.
+        data = json.loads(body, parse_constant=lambda _: None)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise HubError(f"{path}: the hub's answer is not JSON") from None
     if not isinstance(data, dict):

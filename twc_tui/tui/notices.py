@@ -30,9 +30,12 @@ def alert_toast(app: MonitorApp) -> Callable[[Any], None]:
     pending: dict[str, list[Any]] = {}
 
     def flush() -> None:
-        for batch in pending.values():
+        batches = list(pending.values())
+        pending.clear()  # first: a toast that fails must not stop every later one
+        for batch in batches:
             _show(app, batch)
-        pending.clear()
+        if app.settings.bell and any(not n.resolved for batch in batches for n in batch):
+            app.bell()  # once per burst, however many chargers it touched
 
     def toast(n) -> None:  # type: ignore[no-untyped-def]
         if not pending:
@@ -54,18 +57,21 @@ def _show(app: MonitorApp, batch: list[Any]) -> None:
         # One row each: Textual's toast is 60 columns wide, at most half the screen, less
         # its border and padding.
         width = max(16, min(60, app.size.width // 2) - 4)
+        # The worst first, so what the title's colour warns of is never among "N more".
+        shown = sorted(batch, key=lambda n: (n.resolved, -RANK[_level(n)]))
         lines = [safe_text(f"{'Resolved: ' if n.resolved else ''}{n.text}", width)
-                 for n in batch[:TOAST_LINES]]
+                 for n in shown[:TOAST_LINES]]
         if len(batch) > TOAST_LINES:
             lines.append(safe_text(f"and {len(batch) - TOAST_LINES} more in the log", width))
         text = "\n".join(lines)
     # The worst of what fired; a burst of resolutions alone is information.
-    level = max((LEVELS.get(n.severity, "information") for n in fired),
-                key=RANK.__getitem__, default="information")
+    level = max((_level(n) for n in fired), key=RANK.__getitem__, default="information")
     app.notify(text, title=title, markup=False, timeout=12,
                severity=level)  # type: ignore[arg-type]
-    if app.settings.bell and fired:
-        app.bell()
+
+
+def _level(n: Any) -> str:
+    return LEVELS.get(n.severity, "information")
 
 
 def _count(n: int, one: str, many: str) -> str:
