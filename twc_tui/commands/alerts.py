@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from twc_tui.commands.args import Parser
+from twc_tui.commands.args import Parser, hub_options
 from twc_tui.core.alert_config import KINDS, rule_doc
 from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.text import safe_text
@@ -144,12 +144,8 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
     sub = parser.add_subparsers(dest="action", required=True)
     listing = sub.add_parser("list", help="the rules in force, with their defaults and state")
     listing.add_argument("--json", action="store_true", help="print a JSON document instead")
-    listing.add_argument("--hub", metavar="URL",
-                         help="the hub whose rules to list (default: one running here)")
-    listing.add_argument("--direct", action="store_true",
-                         help="list the config file's rules even when a hub runs here")
-    listing.add_argument("--token-file", metavar="PATH",
-                         help="the hub's token (default: $TWC_HUB_TOKEN, else [hub] token_file)")
+    hub_options(listing, hub="the hub whose rules to list (default: one running here)",
+                direct="list the config file's rules even when a hub runs here")
     test = sub.add_parser("test", help="send a test notification through each sink")
     test.add_argument("name", nargs="?", help="only this sink")
     args = parser.parse_args(list(argv))

@@ -61,3 +61,12 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         print(f"{self.prog}: {message} ({self.prog} --help shows the options)", file=sys.stderr)
         sys.exit(2)
+
+
+def hub_options(parser: argparse.ArgumentParser, *, hub: str, direct: str) -> None:
+    """``--hub URL``, ``--direct`` and ``--token-file PATH``, as ``hub.attach.choose_hub``
+    reads them; ``hub`` and ``direct`` say what they mean for this command."""
+    parser.add_argument("--hub", metavar="URL", help=hub)
+    parser.add_argument("--direct", action="store_true", help=direct)
+    parser.add_argument("--token-file", metavar="PATH",
+                        help="the hub's token (default: $TWC_HUB_TOKEN, else [hub] token_file)")

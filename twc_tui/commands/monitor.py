@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable
 
 from twc_tui import __version__
-from twc_tui.commands.args import Parser, interval, number, timeout
+from twc_tui.commands.args import Parser, hub_options, interval, number, timeout
 from twc_tui.commands.demo import start_demo
 from twc_tui.commands.log_file import HELP as LOG_HELP
 from twc_tui.commands.log_file import start_log
@@ -83,13 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep nothing on disk: no history database")
     parser.add_argument("--no-mouse", action="store_true",
                         help="leave the mouse to the terminal, so text can be selected")
-    parser.add_argument("--hub", metavar="URL",
-                        help="read a hub (twc-tui serve) instead of polling; a hub on this "
-                             "machine that polls the chargers is used by itself")
-    parser.add_argument("--direct", action="store_true",
-                        help="poll the chargers even when a hub on this machine polls them")
-    parser.add_argument("--token-file", metavar="PATH",
-                        help="the hub's token (default: $TWC_HUB_TOKEN, else [hub] token_file)")
+    hub_options(parser, hub="read a hub (twc-tui serve) instead of polling; a hub on this "
+                            "machine that polls the chargers is used by itself",
+                direct="poll the chargers even when a hub on this machine polls them")
     # Benchmarks only (bench/run.py): simulated seconds per real second for the app's clock,
     # so 24 hours of polling fit in minutes. Intervals and the 1 s floor are simulated seconds.
     parser.add_argument("--time-scale", type=time_scale, default=None, help=argparse.SUPPRESS)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from twc_tui.commands.args import Parser, timeout
+from twc_tui.commands.args import Parser, hub_options, timeout
 from twc_tui.core.config import ConfigError, Settings, load_settings
 from twc_tui.core.models import PHASE_MODES, Vitals, WifiStatus
 from twc_tui.core.report import (
@@ -76,12 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="connect timeout (default: the config's, 5 s); reads wait 3x as long")
     parser.add_argument("--phase-mode", choices=PHASE_MODES,
                         help="how to compute power for every charger (default: per charger, auto)")
-    parser.add_argument("--hub", metavar="URL",
-                        help="report from a hub (twc-tui serve) instead of asking the chargers")
-    parser.add_argument("--direct", action="store_true",
-                        help="ask the chargers even when a hub on this machine polls them")
-    parser.add_argument("--token-file", metavar="PATH",
-                        help="the hub's token (default: $TWC_HUB_TOKEN, else [hub] token_file)")
+    hub_options(parser, hub="report from a hub (twc-tui serve) instead of asking the chargers",
+                direct="ask the chargers even when a hub on this machine polls them")
     return parser
 
 
