@@ -129,8 +129,17 @@ async def _child(args: dict[str, Any]) -> None:
     Path(args["out"]).write_text(json.dumps(report))
 
 
+def census() -> dict[str, int]:
+    """Live objects the collector tracks, by type: what grew, when blocks in use grow."""
+    import gc
+    from collections import Counter
+
+    return dict(Counter(type(o).__name__ for o in gc.get_objects()).most_common(60))
+
+
 def _figures(trace: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"rss_mb": rss_mb(), "pymalloc": pymalloc(), "glibc": glibc_heap()}
+    out: dict[str, Any] = {"rss_mb": rss_mb(), "pymalloc": pymalloc(), "glibc": glibc_heap(),
+                           "types": census()}
     if trace:
         import tracemalloc
 
