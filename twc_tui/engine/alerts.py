@@ -22,6 +22,7 @@ from twc_tui.core.units import kwh
 from twc_tui.engine.alert_rules import Notification, Observation, RuleBook
 from twc_tui.engine.charger_state import ChargerState, LogEntry
 from twc_tui.engine.derate import Forecaster
+from twc_tui.engine.listeners import Listeners
 from twc_tui.engine.notify import Dispatcher
 from twc_tui.engine.poller import PollEvent, PollSuccess
 
@@ -84,15 +85,14 @@ class AlertEngine:
         self.forecasters: dict[str, Forecaster] = {}
         self.sent: list[Notification] = []
         """Recent notifications, newest last (bounded)."""
-        self._listeners: list[AlertListener] = []
+        self._listeners: Listeners[Notification] = Listeners(log, "alert listener")
         self._last: dict[str, Vitals] = {}
         self._unlisten: Callable[[], None] | None = None
         self._task: asyncio.Task[None] | None = None
 
     # -- consumers -----------------------------------------------------------------------
     def listen(self, listener: AlertListener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def forecast_minutes(self, charger: str) -> int | None:
         """Minutes to the predicted derate on ``charger``, if one is predicted."""
@@ -170,11 +170,7 @@ class AlertEngine:
         self.sent.append(n)
         del self.sent[:-200]
         self.dispatcher.submit(n)
-        for listener in list(self._listeners):
-            try:
-                listener(n)
-            except Exception:
-                log.exception("alert listener %r failed", listener)
+        self._listeners.tell(n)
 
     async def _tick(self) -> None:
         clock = self.engine.clock

@@ -32,6 +32,7 @@ from twc_tui.core.config import Settings
 from twc_tui.core.targets import ChargerConfig
 from twc_tui.engine.alerts import start_alerts, stop_alerts
 from twc_tui.engine.charger_state import ChargerState, LogEntry
+from twc_tui.engine.listeners import Listeners
 from twc_tui.engine.poller import ChargerPoller, PollEvent
 from twc_tui.engine.recorder import Recorder
 from twc_tui.engine.restore import open_history
@@ -152,7 +153,7 @@ class Engine:
         """One line on where history is kept, or why it is not."""
         self.heartbeat = -math.inf
         """Monotonic time of the last housekeeping tick: /healthz reads the loop's pulse."""
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[Update] = Listeners(log)
         self._subscriptions: set[Subscription] = set()
         self._http: httpx.AsyncClient | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -164,8 +165,7 @@ class Engine:
     # -- consumers -----------------------------------------------------------------------
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` after every update; returns the function that stops it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def subscribe(self, maxsize: int = 512) -> Subscription:
         """A bounded queue of every update from now on."""
@@ -263,11 +263,7 @@ class Engine:
             self._drop_recorder(f"history stopped: {error}")
 
     def _tell(self, update: Update) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(update)
-            except Exception:  # one consumer's bug must not stop the others or the poller
-                log.exception("listener %r failed", listener)
+        self._listeners.tell(update)
         for subscription in list(self._subscriptions):
             subscription.put(update)
 

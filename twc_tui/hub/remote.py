@@ -28,6 +28,7 @@ from twc_tui.core.config import Settings
 from twc_tui.core.targets import ChargerConfig
 from twc_tui.engine.charger_state import ChargerState, LogEntry
 from twc_tui.engine.engine import Listener, Update
+from twc_tui.engine.listeners import Listeners
 from twc_tui.engine.poller import PollEvent, PollSuccess
 from twc_tui.engine.session_tracker import Session
 from twc_tui.hub import sse_client, wire
@@ -82,7 +83,7 @@ class RemoteEngine:
         """Per charger, the newest moment the last roster already covered."""
         self.alerts = RemoteAlerts()
         """What the hub's alerts said: toasts and derate forecasts."""
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[Update] = Listeners(log)
         self._watchers: list[Callable[[], None]] = []
         self._http: httpx.AsyncClient | None = None
         self._task: asyncio.Task[None] | None = None
@@ -91,8 +92,7 @@ class RemoteEngine:
 
     # -- consumers -----------------------------------------------------------------------
     def listen(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def watch(self, watcher: Callable[[], None]) -> None:
         """Call ``watcher`` when the link changes or much was read at once (redraw all)."""
@@ -169,11 +169,7 @@ class RemoteEngine:
         return update
 
     def _tell(self, update: Update) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(update)
-            except Exception:  # one consumer's bug must not stop the stream
-                log.exception("listener %r failed", listener)
+        self._listeners.tell(update)
 
     def note(self, entry: LogEntry) -> None:
         """An entry no poll caused, kept and told as the engine's ``note`` does."""

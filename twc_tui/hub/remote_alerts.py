@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 
 from twc_tui.engine.alert_rules import Notification
+from twc_tui.engine.listeners import Listeners
 
 log = logging.getLogger("twc_tui.hub.remote")
 
@@ -19,18 +20,13 @@ class RemoteAlerts:
     def __init__(self) -> None:
         self.forecasts: dict[str, int | None] = {}
         """State key (``host:port``) to the minutes the hub last predicted to a derate."""
-        self._listeners: list[AlertListener] = []
+        self._listeners: Listeners[Notification] = Listeners(log, "alert listener")
 
     def listen(self, listener: AlertListener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def forecast_minutes(self, charger: str) -> int | None:
         return self.forecasts.get(charger)
 
     def tell(self, n: Notification) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(n)
-            except Exception:  # one consumer's bug must not stop the stream
-                log.exception("alert listener %r failed", listener)
+        self._listeners.tell(n)
