@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
 import httpcore
 
-CONNECT_ERRORS = (OSError, asyncio.IncompleteReadError)
+SOCKET_ERRORS = (OSError, asyncio.IncompleteReadError)
 """What a socket may raise besides a timeout; ``gaierror`` and ``ConnectionRefusedError`` are
 ``OSError`` and stay reachable as the cause, where the client's messages look for them."""
 
@@ -34,7 +34,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
                 return await self._reader.read(max_bytes)  # b"" at the end, as httpcore expects
         except TimeoutError:
             raise httpcore.ReadTimeout(f"no data within {timeout} s") from None
-        except CONNECT_ERRORS as error:
+        except SOCKET_ERRORS as error:
             raise httpcore.ReadError(str(error) or type(error).__name__) from error
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
@@ -48,7 +48,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
                 await self._writer.drain()
         except TimeoutError:
             raise httpcore.WriteTimeout(f"could not send within {timeout} s") from None
-        except CONNECT_ERRORS as error:
+        except SOCKET_ERRORS as error:
             raise httpcore.WriteError(str(error) or type(error).__name__) from error
 
     async def aclose(self) -> None:
@@ -64,7 +64,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         except TimeoutError:
             self._writer.close()
             raise httpcore.ConnectTimeout(f"no TLS handshake within {timeout} s") from None
-        except (*CONNECT_ERRORS, ssl.SSLError) as error:
+        except (*SOCKET_ERRORS, ssl.SSLError) as error:
             self._writer.close()
             raise httpcore.ConnectError(str(error) or type(error).__name__) from error
         return self
@@ -94,33 +94,34 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                           local_address: str | None = None,
                           socket_options: Iterable[Any] | None = None,
                           ) -> httpcore.AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                # Staggered attempts over a name's addresses, as anyio made them: one address
-                # that drops packets must not use up the whole connect timeout.
-                reader, writer = await asyncio.open_connection(
-                    host, port, local_addr=(local_address, 0) if local_address else None,
-                    happy_eyeballs_delay=0.25)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from None
-        except CONNECT_ERRORS as error:
-            raise httpcore.ConnectError(str(error) or type(error).__name__) from error
-        sock = writer.get_extra_info("socket")
+        # Staggered attempts over a name's addresses, as anyio made them: one address that
+        # drops packets must not use up the whole connect timeout.
+        stream = await _connected(asyncio.open_connection(
+            host, port, local_addr=(local_address, 0) if local_address else None,
+            happy_eyeballs_delay=0.25), timeout)
+        sock = stream.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)
-        return AsyncioStream(reader, writer)
+        return stream
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None,
                                   socket_options: Iterable[Any] | None = None,
                                   ) -> httpcore.AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_unix_connection(path)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from None
-        except CONNECT_ERRORS as error:
-            raise httpcore.ConnectError(str(error) or type(error).__name__) from error
-        return AsyncioStream(reader, writer)
+        return await _connected(asyncio.open_unix_connection(path), timeout)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+async def _connected(opening: Coroutine[Any, Any, tuple[asyncio.StreamReader,
+                                                        asyncio.StreamWriter]],
+                     timeout: float | None) -> AsyncioStream:
+    """The connection ``opening`` makes, its failures as httpcore's."""
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await opening
+    except TimeoutError:
+        raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from None
+    except SOCKET_ERRORS as error:
+        raise httpcore.ConnectError(str(error) or type(error).__name__) from error
+    return AsyncioStream(reader, writer)
