@@ -174,7 +174,7 @@ def scenario_hub300(plan: Any, home: Path) -> dict[str, Any]:
 def fleet_keys(fleet: PtyProcess, total: int, presses: int) -> dict[str, Any]:
     """``/`` then Q and backspace in turn (30 rows, then all): each until the totals line
     shows the new count; then ``o`` until the toast names the next sort column."""
-    from twc_tui.tui.widgets.fleet_table import COLUMNS
+    from twc_tui.tui.widgets.fleet_cells import COLUMNS
 
     filt: list[float | None] = []
     missed: list[str] = []

@@ -17,12 +17,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from twc_tui.core import units
 from twc_tui.core.text import safe_text
 from twc_tui.engine.charger_state import ChargerState
-from twc_tui.tui.widgets.fleet_table import COLUMN_KEYS, COLUMNS, FleetTable
+from twc_tui.tui.widgets.fleet_cells import COLUMN_KEYS, column
+from twc_tui.tui.widgets.fleet_table import FleetTable
 
 if TYPE_CHECKING:
     from twc_tui.tui.monitor_api import MonitorApp
@@ -183,22 +184,21 @@ class FleetScreen(Screen[None]):
     def action_reverse(self) -> None:
         self._sort_by(self._table.sort_key, not self._table.reverse)
 
-    @on(DataTable.HeaderSelected)
-    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
-        key = str(event.column_key.value)
+    @on(FleetTable.HeaderClicked)
+    def _header_clicked(self, event: FleetTable.HeaderClicked) -> None:
+        key = event.column
         table = self._table
         self._sort_by(key, not table.reverse if key == table.sort_key else None)
 
     def _sort_by(self, key: str, reverse: bool | None) -> None:
         table = self._table
-        column = next(c for c in COLUMNS if c.key == key)
+        picked = column(key)
         # Numbers read best largest first, names and states A to Z.
-        table.sort_key, table.reverse = key, column.right if reverse is None else reverse
+        table.sort_key, table.reverse = key, picked.right if reverse is None else reverse
         table.resort(to_top=True)
-        self.notify(f"Sorted by {column.title.lower()}{' ↓' if table.reverse else ' ↑'}",
+        self.notify(f"Sorted by {picked.title.lower()}{' ↓' if table.reverse else ' ↑'}",
                     timeout=2)
 
-    @on(DataTable.RowSelected)
-    def _open(self, event: DataTable.RowSelected) -> None:
-        charger = str(event.row_key.value)
-        self.app.open_detail(list(self.app.states).index(charger))
+    @on(FleetTable.Selected)
+    def _open(self, event: FleetTable.Selected) -> None:
+        self.app.open_detail(list(self.app.states).index(event.charger))

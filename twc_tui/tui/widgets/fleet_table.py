@@ -1,9 +1,13 @@
-"""Many chargers as rows of a table that only ever changes the cells that changed.
+"""Many chargers as rows of a table that draws only what is on screen and sends only the
+cells that changed.
 
-With 300 chargers polled every 5 s, sixty states change each second. Rebuilding the table for
-each would cost a full repaint per poll; here every row keeps the text of its cells, a
-redraw computes the cells of the chargers that changed since the last one, and only cells
-whose text differs are sent to the table. Sorting and filtering work from the states
+With 300 chargers polled every 5 s, sixty states change each second, and a sort or a
+filter reorders all of them. Each row is kept drawn (one strip per zebra shade and one
+under the cursor) until its charger changes, so a sort only orders keys and paints the
+fifty visible lines from what is kept; a poll redraws the cells whose text differs and
+refreshes only those cells' regions of the screen, so the terminal gets "11.6 kW", not the
+row. (This was a ``DataTable`` until issue 17: its sort and filter rebuilt every row, and
+a changed cell repainted its whole row.) Sorting and filtering work from the states
 themselves (numbers, not the text shown), so "12.3 kW" sorts above "9.8 kW".
 """
 
@@ -11,325 +15,329 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.cache import LRUCache
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
-from twc_tui.core import units
-from twc_tui.core.text import safe_text
 from twc_tui.engine.charger_state import ChargerState
-from twc_tui.tui.look import badge, power_trend, trend_top_kw
+from twc_tui.tui.widgets.fleet_cells import COLUMN_KEYS, COLUMNS, CellMaker, matches, ordered
 
-TREND_CELLS = 12
-TREND_EVERY_S = 5.0
-WIDTHS = {"state": 10, "power": 8, "current": 9, "handle": 8, "age": 13, "session": 18,
-          "trend": TREND_CELLS}
-"""Columns whose text changes width; the name column is as wide as the longest name."""
-
-# Textual styles ($text-error...) are not Rich styles: the table's cells use Rich names.
-STATE_STYLES = {"OFFLINE": "bold red", "ERROR": "bold yellow", "CHARGING": "bold green",
-                "DERATED": "bold yellow", "PLUGGED IN": "bold cyan", "IDLE": "bold blue",
-                "CONNECTING": "dim"}
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column: key, title, right-aligned, and the sort key taken from a charger (None
-    when not known: such rows go last, whichever the direction)."""
-
-    key: str
-    title: str
-    right: bool
-    sort: Callable[[ChargerState], Any]
-
-
-def _vital(name: str) -> Callable[[ChargerState], Any]:
-    return lambda s: None if s.vitals is None else getattr(s.vitals, name)
-
-
-def _age(s: ChargerState) -> float | None:
-    at = s.updated.get("vitals")
-    return None if at is None else -at
-
-
-# At-a-glance first: at 80 columns the session (and the trend) are what scrolls off.
-COLUMNS: tuple[Column, ...] = (
-    Column("name", "Name", False, lambda s: s.name.casefold()),
-    Column("state", "State", False, lambda s: badge(s)[0]),
-    Column("power", "Power", True, lambda s: s.power_w),
-    Column("current", "Current", True, _vital("vehicle_current_a")),
-    Column("handle", "Handle", True, _vital("handle_temp_c")),
-    Column("age", "Age", True, _age),
-    Column("session", "Session", True, _vital("session_energy_wh")),
-    Column("trend", "Trend 5m", False, lambda s: s.history.latest("power_kw")),
-)
-COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+PAD = 1
+"""Blank cells each side of a cell's text."""
 _NEWLINE = Text("\n")
+_EVEN, _ODD, _CURSOR = 0, 1, 2
 
 
-def matches(state: ChargerState, needle: str) -> bool:
-    """The ``/`` filter: a name, a state word or a host, in any case."""
-    if not needle:
-        return True
-    needle = needle.casefold()
-    words = (state.name, badge(state)[0], state.charger)
-    return any(needle in safe_text(w, 200).casefold() for w in words)
-
-
-class _NameCell(Text):
-    """The name cell knows its charger: sorting looks the charger's state up by it."""
-
-    charger = ""
-
-
-class FleetTable(DataTable[Text]):
-    """One row per charger, keyed by its id."""
+class FleetTable(ScrollView, can_focus=True):
+    """One row per charger, keyed by its id, under a header that stays put."""
 
     DEFAULT_CSS = """
-    FleetTable { height: 1fr; }
+    FleetTable {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .fleet-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .fleet-table--header { background-tint: $foreground 5%; }
+        }
+        &:dark > .fleet-table--even-row { background: $surface-darken-1 40%; }
+        & > .fleet-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .fleet-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .fleet-table--even-row { background: $surface-lighten-1 50%; }
+        & > .fleet-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
     """
+    COMPONENT_CLASSES = {"fleet-table--header", "fleet-table--even-row",
+                         "fleet-table--cursor"}
+
+    BINDINGS = [
+        Binding("enter", "select", "Open", show=False, id="fleet-open"),
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,ctrl+home", "cursor_to(0)", "First", show=False),
+        Binding("end,ctrl+end", "cursor_to(-1)", "Last", show=False),
+    ]
+
+    @dataclass
+    class Selected(Message):
+        """Enter or a click on a row."""
+
+        charger: str
+
+    @dataclass
+    class HeaderClicked(Message):
+        """A click on a column's title."""
+
+        column: str
 
     def __init__(self, states: Sequence[ChargerState], *, now: Callable[[], float],
                  max_current: Callable[[str], float | None], ascii_only: bool = False,
                  handle_warn_c: float = 60.0, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id)
         self.states = {s.charger: s for s in states}
-        self.now = now
-        self.max_current = max_current
-        self.ascii_only = ascii_only
-        self.handle_warn_c = handle_warn_c
         self.sort_key = "name"
         self.reverse = False
         self.needle = ""
-        self._cells: dict[str, tuple[str, ...]] = {}
-        """What each shown row shows, as plain text: a cell is sent only when it changes."""
-        self._rendered: dict[str, list[Text]] = {}
-        """Cells ready for any charger not changed since they were made, shown or not: a
-        filter brings rows back without rendering them again."""
-        self._trends: dict[str, tuple[tuple[object, ...], str]] = {}
-        self._segments: LRUCache[tuple[RowKey, ColumnKey, int],
-                                 tuple[Text, list[Segment]]] = LRUCache(8192)
-        """A cell's text drawn to segments at a width, kept while the cell is the same
-        object: a sort or filter renumbers every row (DataTable's own cache keys hold the
-        row's index and a counter a sort bumps), and drawing the text again was half of
-        a sort's 70 ms at 300 chargers. Only the styles, which hold the row, are applied
-        again."""
+        self.cursor = 0
+        """The index in ``shown()`` of the row under the cursor."""
+        self._maker = CellMaker(now=now, max_current=max_current, ascii_only=ascii_only,
+                                handle_warn_c=handle_warn_c)
+        self._order: list[str] = []
+        self._index: dict[str, int] = {}
+        self._cells: dict[str, list[Text]] = {}
+        """Each charger's cells as last made; dropped for a hidden charger that changed,
+        made again when it is shown again."""
+        self._drawn: dict[tuple[str, int], list[Segment]] = {}
+        """A cell's text drawn to its column's width, before the row's styles."""
+        self._lines: dict[tuple[str, int], tuple[Strip, Style]] = {}
+        """A whole row, styled as an even row, an odd one or the cursor's, with the style
+        that carries its shade on to the widget's edge."""
+        self._header: tuple[Strip, Style] | None = None
+        self._widths = [c.width or len(c.title) + 2 for c in COLUMNS]
+        """Each column's text width; a title leaves room for the sort arrow."""
+        self._xs: list[int] = []
+        self._base = Style()
 
     def on_mount(self) -> None:
-        for column in COLUMNS:
-            # Fixed where the text comes and goes or grows ("now", "OFFLINE 18:04", "0.00 kW"
-            # then "11.53 kW"): a table sizes a column by its first cells and then cuts.
-            width = WIDTHS.get(column.key)
-            self.add_column(Text(column.title + "  "), key=column.key, width=width)
         self.show_rows()
 
-    # -- rows ----------------------------------------------------------------------------
+    # -- what the fleet screen calls -----------------------------------------------------
     def shown(self) -> list[str]:
         """The chargers that pass the filter, in table order."""
-        return [str(row.key.value) for row in self.ordered_rows]
+        return list(self._order)
 
     def show_rows(self) -> None:
-        """Bring the rows in line with the filter, in one rebuild: removing rows one by one
-        costs a pass over the whole table each (300 chargers: half a second per keystroke).
-        The cursor goes to the top, on the first charger that matches."""
+        """Bring the rows in line with the filter; the cursor goes to the top, on the first
+        charger that matches."""
         wanted = [c for c, s in self.states.items() if matches(s, self.needle)]
-        if set(wanted) == set(self._cells):
+        if self._xs and set(wanted) == set(self._index):
             return
-        self.clear()
-        self._cells = {}
-        for charger in self._order(wanted):
-            cells = self._rendered.get(charger) or self._render(self.states[charger])
-            self._rendered[charger] = cells
-            self._cells[charger] = tuple(c.plain for c in cells)
-            self.add_row(*cells, key=charger)
-        self._label_columns()
+        for charger in wanted:
+            if charger not in self._cells:
+                self._store(charger, self._maker.cells(self.states[charger]))
+        self._set_order(ordered(self.states, wanted, self.sort_key, self.reverse))
+        self._move(0, to_top=True)
 
     def update(self, chargers: Iterable[str]) -> bool:
-        """Send the cells that changed for ``chargers``; True when the sort column moved."""
+        """Draw again the cells that changed for ``chargers`` and refresh their regions of
+        the screen; True when the sort column moved."""
         moved = False
         sort_index = COLUMN_KEYS.index(self.sort_key)
-        changed: set[tuple[str, str]] = set()
         for charger in chargers:
-            old = self._cells.get(charger)
             state = self.states.get(charger)
-            if old is None or state is None:
-                self._rendered.pop(charger, None)  # hidden: made again if shown again
+            if state is None:
                 continue
-            cells = self._render(state)
-            self._rendered[charger] = cells
-            new = tuple(c.plain for c in cells)
-            for index, (a, b) in enumerate(zip(old, new, strict=True)):
-                if a != b:
-                    self._data[RowKey(charger)][ColumnKey(COLUMN_KEYS[index])] = cells[index]
-                    changed.add((charger, COLUMN_KEYS[index]))
-                    moved = moved or index == sort_index
-            self._cells[charger] = new
-        self._repaint_rows(changed)
+            if charger not in self._index:
+                self._cells.pop(charger, None)  # hidden: made again if shown again
+                continue
+            old = self._cells.get(charger)
+            new = self._maker.cells(state)
+            changed = [i for i, (a, b) in enumerate(zip(old or new, new, strict=True))
+                       if old is None or a.plain != b.plain or a.style != b.style]
+            if not changed:
+                continue
+            self._store(charger, new)
+            moved = moved or sort_index in changed
+            for index in changed:
+                self._drawn.pop((charger, index), None)
+                self._refresh_cell(charger, index)
         return moved
-
-    def _repaint_rows(self, cells: set[tuple[str, str]]) -> None:
-        """Forget what was drawn for these cells and their rows, and repaint only the rows.
-
-        ``DataTable.update_cell`` bumps a counter that is part of every one of its cache
-        keys, and refreshes the whole widget: one changed cell re-rendered and re-sent every
-        visible row (50 chargers at 1 s: 14 % CPU and 28 KB/s to the terminal). Here only
-        the changed cells are drawn again, and only their rows' lines are refreshed.
-        (Textual is pinned exactly: these are its 8.2.8 caches, covered by the fleet tests
-        and snapshots.)"""
-        if not cells:
-            return
-        keys = {RowKey(c) for c, _ in cells}
-        pairs = {(RowKey(c), ColumnKey(k)) for c, k in cells}
-        indexes = {self._row_locations.get(k) for k in keys} - {None}
-        first = self.header_height if self.show_header else 0
-        ys = {first + y for y, (key, _) in enumerate(self._y_offsets) if key in keys}
-        for key in [k for k in self._cell_render_cache.keys() if (k[0], k[1]) in pairs]:
-            self._cell_render_cache.discard(key)
-        for cache, part, wanted in ((self._row_render_cache, 0, keys),
-                                    (self._row_renderable_cache, 1, indexes),
-                                    (self._line_cache, 0, ys)):
-            for key in [k for k in cache.keys() if k[part] in wanted]:
-                cache.discard(key)
-        for index in indexes:
-            self.refresh_row(index)  # type: ignore[arg-type]
 
     def resort(self, *, to_top: bool = False) -> None:
         """Order the rows by the sort column. The cursor stays on its charger (scrolled into
         view) when a poll moves it; ``to_top`` (a sort the user asked for) shows the top
         of the new order instead, where what they sorted for is."""
-        current = None
-        if not to_top and self.row_count and 0 <= self.cursor_row < self.row_count:
-            current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        position = {c: i for i, c in enumerate(self._order(self._cells))}
-        self.sort("name", key=lambda cell: position[cell.charger])
-        self._label_columns()
-        if current is not None and current in position:
-            self.move_cursor(row=position[current], animate=False)
-        elif to_top and self.row_count:
-            self.move_cursor(row=0, animate=False)
-            self.scroll_home(animate=False)
+        current = self.charger_under_cursor()
+        self._set_order(ordered(self.states, self._order, self.sort_key, self.reverse))
+        self._header = None
+        if to_top or current is None:
+            self._move(0, to_top=True)
+        else:
+            self._move(self._index[current])
 
-    def _order(self, chargers: Iterable[str]) -> list[str]:
-        """``chargers`` in table order: by the sort column, unknown values last."""
-        column = next(c for c in COLUMNS if c.key == self.sort_key)
-        # By name first: ties keep that order, so equal rows never swap from poll to poll.
-        base = sorted(chargers, key=lambda c: (self.states[c].name.casefold(), c))
-        keys = {c: column.sort(self.states[c]) for c in base}
-        known = sorted((c for c in base if keys[c] is not None), key=keys.__getitem__,
-                       reverse=self.reverse)
-        return known + [c for c in base if keys[c] is None]
+    def charger_under_cursor(self) -> str | None:
+        return self._order[self.cursor] if 0 <= self.cursor < len(self._order) else None
 
-    def _label_columns(self) -> None:
-        arrow = " ↓" if self.reverse else " ↑"
-        for c in COLUMNS:
-            # Room for the arrow in every title: a column never changes width when sorted.
-            self.columns[c.key].label = Text(c.title + (arrow if c.key == self.sort_key
-                                                        else "  "))
-        self._require_update_dimensions = True
+    # -- rows ----------------------------------------------------------------------------
+    def _store(self, charger: str, cells: list[Text]) -> None:
+        self._cells[charger] = cells
+        for variant in (_EVEN, _ODD, _CURSOR):
+            self._lines.pop((charger, variant), None)
+        if cells[0].cell_len > self._widths[0]:
+            # A longer name widens its column: every row is drawn again, to the new width.
+            self._widths[0] = cells[0].cell_len
+            self._forget_drawing()
+            self._set_geometry()
 
-    def _trend(self, state: ChargerState) -> str:
-        """The row's 5-minute trend, made again at most every ``TREND_EVERY_S``: its cells
-        are 25 s wide, and making it for every row that changed, each second, was an eighth
-        of a 50-charger monitor's CPU."""
-        now = self.now()
-        top = trend_top_kw(state, self.max_current(state.charger))
-        key = (now // TREND_EVERY_S, top, self.ascii_only, state.health)
-        cached = self._trends.get(state.charger)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        spark = power_trend(state, TREND_CELLS, now, top, self.ascii_only)
-        self._trends[state.charger] = (key, spark)
-        return spark
+    def _set_order(self, order: list[str]) -> None:
+        self._order = order
+        self._index = {c: i for i, c in enumerate(order)}
+        self._set_geometry()
+        self.refresh()
+
+    def _set_geometry(self) -> None:
+        xs, x = [], 0
+        for width in self._widths:
+            xs.append(x)
+            x += width + 2 * PAD
+        self._xs = xs
+        self.virtual_size = Size(x, len(self._order) + 1)
+
+    def _forget_drawing(self) -> None:
+        self._drawn.clear()
+        self._lines.clear()
+        self._header = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()  # the theme, or focus: every row's styles are new
+        self._lines.clear()
+        self._header = None
+
+    def _refresh_cell(self, charger: str, index: int) -> None:
+        scroll_x, scroll_y = self.scroll_offset
+        y = self._index[charger] - scroll_y + 1
+        if 1 <= y < self.size.height:
+            x = self._xs[index] - scroll_x
+            self.refresh(Region(x, y, self._widths[index] + 2 * PAD, 1))
+
+    # -- the cursor ----------------------------------------------------------------------
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _move(self, row: int, *, to_top: bool = False) -> None:
+        last = len(self._order) - 1
+        row = max(0, min(row, last))
+        if row != self.cursor:
+            for index in (self.cursor, row):
+                self.refresh_line(index + 1)
+        self.cursor = row
+        scroll_y = round(self.scroll_offset.y)
+        if to_top:
+            self.scroll_to(x=0, y=0, animate=False, immediate=True)
+        elif row < scroll_y:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= scroll_y + self._body_height():
+            self.scroll_to(y=row - self._body_height() + 1, animate=False, immediate=True)
+
+    def refresh_line(self, y: int) -> None:
+        # Body lines are numbered from the header's line: the header does not scroll.
+        self.refresh(Region(0, y - round(self.scroll_offset.y), self.size.width, 1))
+
+    def action_cursor(self, step: int) -> None:
+        self._move(self.cursor + step)
+
+    def action_page(self, step: int) -> None:
+        self._move(self.cursor + step * self._body_height())
+
+    def action_cursor_to(self, row: int) -> None:
+        self._move(row if row >= 0 else len(self._order) - 1)
+
+    def action_select(self) -> None:
+        charger = self.charger_under_cursor()
+        if charger is not None:
+            self.post_message(self.Selected(charger))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        scroll_x, scroll_y = (round(v) for v in self.scroll_offset)
+        if offset.y == 0:
+            x = offset.x + scroll_x
+            for index, start in enumerate(self._xs):
+                if start <= x < start + self._widths[index] + 2 * PAD:
+                    self.post_message(self.HeaderClicked(COLUMN_KEYS[index]))
+            return
+        row = scroll_y + offset.y - 1
+        if row < len(self._order):
+            self._move(row)
+            self.action_select()
 
     # -- drawing -------------------------------------------------------------------------
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
-        """A body cell drawn straight from its one-line Text: the same segments as
-        DataTable's (tests/test_fleet.py compares every cell), without rendering a Padding
-        inside a Styled through the console, which cost 0.3 ms a cell: with 50 rows changing
-        each second that was most of the monitor's CPU, and a sort or filter took 100 ms."""
-        if row_index < 0 or column_index < 0 or self.fixed_rows or self.fixed_columns:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor,
-                                        hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
-               self._update_count, self._pseudo_class_state)
-        lines = self._cell_render_cache.get(key)
-        if lines is not None:
-            return lines
-        cell = self._data[row_key][column_key]
-        if not isinstance(cell, Text) or "\n" in cell.plain or self.rows[row_key].height != 1:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor,
-                                        hover)
-        component, post = self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
-        console = self.app.console
-        pre = console.get_style(base_style + Style.from_meta({"row": row_index,
-                                                             "column": column_index})
-                                + component)
-        post = console.get_style(post)
-        drawn = self._segments.get((row_key, column_key, width))
-        if drawn is not None and drawn[0] is cell:
-            segments = drawn[1]
-        else:
-            segments = self._draw_text(cell, width)
-            self._segments[row_key, column_key, width] = (cell, segments)
-        lines = [Segment.adjust_line_length(
-            list(Segment.apply_style(segments, style=pre, post_style=post)), width)]
-        self._cell_render_cache[key] = lines
-        return lines
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's own style walks every ancestor: once a paint, not once a line.
+        self._base = self.rich_style
+        return super().render_lines(crop)
 
-    def _draw_text(self, cell: Text, width: int) -> list[Segment]:
-        """The cell's text as one padded line of segments, before the row's styles."""
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = (round(v) for v in self.scroll_offset)
+        width = self.size.width
+        if y == 0:
+            strip, shade = self._header_strip()
+        else:
+            row = scroll_y + y - 1
+            if row >= len(self._order):
+                return Strip.blank(width, self._base)
+            strip, shade = self._row_strip(row)
+        return strip.crop_extend(scroll_x, scroll_x + width, shade)
+
+    def _row_strip(self, row: int) -> tuple[Strip, Style]:
+        charger = self._order[row]
+        variant = _CURSOR if row == self.cursor else _EVEN if row % 2 == 0 else _ODD
+        drawn_row = self._lines.get((charger, variant))
+        if drawn_row is None:
+            segments: list[Segment] = []
+            for index in range(len(COLUMNS)):
+                drawn = self._drawn.get((charger, index))
+                if drawn is None:
+                    drawn = self._draw(self._cells[charger][index], self._widths[index])
+                    self._drawn[charger, index] = drawn
+                segments.extend(drawn)
+            pre, post = self._row_styles(variant)
+            strip = Strip(Segment.apply_style(segments, style=pre, post_style=post),
+                          self.virtual_size.width).simplify()
+            drawn_row = self._lines[charger, variant] = (strip, pre)
+        return drawn_row
+
+    def _row_styles(self, variant: int) -> tuple[Style, Style | None]:
+        """The row's shade under its cells' own styles, and for the cursor its colours over
+        them (a red "OFFLINE" under the cursor reads in the cursor's colours)."""
+        if variant == _ODD:
+            return self._base, None
+        if variant == _EVEN:
+            return self.get_component_rich_style("fleet-table--even-row"), None
+        cursor = self.get_component_rich_style("fleet-table--cursor")
+        return cursor, Style(color=cursor.color, bgcolor=cursor.bgcolor)
+
+    def _header_strip(self) -> tuple[Strip, Style]:
+        if self._header is None:
+            arrow = " ↓" if self.reverse else " ↑"
+            segments: list[Segment] = []
+            for index, c in enumerate(COLUMNS):
+                # Room for the arrow in every title: a column never changes width when sorted.
+                label = Text(c.title + (arrow if c.key == self.sort_key else "  "))
+                segments.extend(self._draw(label, self._widths[index]))
+            style = self.get_component_rich_style("fleet-table--header")
+            self._header = (Strip(Segment.apply_style(segments, style=style),
+                                  self.virtual_size.width).simplify(), style)
+        return self._header
+
+    def _draw(self, cell: Text, width: int) -> list[Segment]:
+        """The cell's text as one padded line of segments, cut to ``width``."""
         console = self.app.console
-        pad = self.cell_padding
-        inner = max(0, width - 2 * pad)
-        lines_of = cell.wrap(console, inner, justify=cell.justify or "default",
+        lines_of = cell.wrap(console, width, justify=cell.justify or "default",
                              overflow=cell.overflow or "fold", no_wrap=True)
         # Joined as Text.__rich_console__ joins them: that is where the Text's own style
         # becomes a span (Text.render alone leaves it out).
         segments = list(_NEWLINE.join(lines_of).render(console, end=""))
         blank = Style()
-        segments = Segment.adjust_line_length(segments, inner, style=blank)
-        if pad:
-            segments = [Segment(" " * pad, blank), *segments, Segment(" " * pad, blank)]
-        return segments
-
-    # -- cells ---------------------------------------------------------------------------
-    def _render(self, state: ChargerState) -> list[Text]:
-        word, _ = badge(state)
-        v = state.vitals
-        name = _NameCell(safe_text(state.name, 28))
-        name.charger = state.charger
-        status = Text(word, style=STATE_STYLES.get(word, "bold"))
-        if v is None:
-            power = current = session = handle = Text("-", justify="right")
-        else:
-            power = Text(units.kw(state.power_w), justify="right")
-            current = Text(units.amps(v.vehicle_current_a), justify="right")
-            words = (f"{units.kwh(v.session_energy_wh)} · {units.duration(v.session_s)}"
-                     if v.plugged else f"last {units.kwh(v.session_energy_wh)}")
-            session = Text(words, justify="right")
-            hot = v.handle_temp_c is not None and v.handle_temp_c >= self.handle_warn_c
-            handle = Text(units.celsius(v.handle_temp_c), justify="right",
-                          style="bold yellow" if hot else "")
-        if state.health == "offline":
-            since = units.clock(state.offline_since, with_seconds=False)
-            age = Text(f"OFFLINE {since}", style="bold red")
-        else:
-            seconds = state.age(self.now())
-            # Fresh within a poll or two: "now", so rows do not tick every second.
-            fresh = seconds is not None and seconds < 15
-            # Left, under its title: "now" beside "OFFLINE 18:04" would float right.
-            age = Text("now" if fresh else units.age(seconds),
-                       style="yellow" if state.health == "error" else "dim")
-        spark = self._trend(state)
-        return [name, status, power, current, handle, age, session,
-                Text(spark.ljust(TREND_CELLS), style="green")]
+        segments = Segment.adjust_line_length(segments, width, style=blank)
+        return [Segment(" " * PAD, blank), *segments, Segment(" " * PAD, blank)]
