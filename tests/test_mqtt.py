@@ -253,3 +253,37 @@ async def test_broker_restart_down_at_start_and_refused_credentials_never_stop_p
     finally:
         broker.stop()
         await sim.stop()
+
+
+async def test_a_changing_charger_is_sent_once_a_second_and_a_silent_one_each_heartbeat(
+        tmp_path: Path, broker: Broker) -> None:
+    """A pass looks at the chargers that changed, yet the heartbeat still re-sends a state
+    that never changes (an offline charger's), and a charger that changes on every poll
+    is sent once a second, never more."""
+    clock = ScaledClock(SPEED)
+    sims = await _sims(clock, "na", "eu")
+    live, dead = sims
+    await dead.go_offline()
+    live_state, dead_state = topic(live, "state"), topic(dead, "state")
+    try:
+        async with Subscriber(broker.port) as sub, Hub(tmp_path, broker.url, sims, clock,
+                                                       heartbeat_s=4.0):
+            await sub.wait_for(lambda: dead_state in sub.last
+                               and sub.json(dead_state)["reachable"] is False, 20,
+                               "the offline charger's state")
+            await sub.wait_for(lambda: len(sub.by_topic[live_state]) >= 3, 20, "live states")
+            await clock.sleep(6.0)  # the offline charger's document has settled
+            start = clock.monotonic()
+            live0, dead0 = len(sub.by_topic[live_state]), len(sub.by_topic[dead_state])
+            docs0 = set(sub.by_topic[dead_state][dead0 - 1:])
+            await clock.sleep(20.0)
+            seconds = clock.monotonic() - start
+            live_sent = len(sub.by_topic[live_state]) - live0
+            dead_sent = sub.by_topic[dead_state][dead0:]
+            assert seconds - 2 <= live_sent <= seconds + 1
+            # Due 4 s after the last, sent on the pass that follows: 4 or 5 in 20 s.
+            assert len(dead_sent) in (4, 5)
+            assert set(dead_sent) == docs0, "the heartbeat re-sends the same document"
+    finally:
+        for sim in sims:
+            await sim.stop()

@@ -42,7 +42,6 @@ class _Charger:
 
     def __init__(self, topics: ha.Topics) -> None:
         self.topics = topics
-        self.dirty = True
         self.sent_at = -1e18
         self.state: str | None = None
         self.summary: str | None = None
@@ -67,6 +66,11 @@ class MqttPublisher:
         self.heartbeat_s = heartbeat_s
         self.bridge_topic = ha.bridge_topic(settings.base_topic)
         self._chargers: dict[str, _Charger] = {}
+        self._dirty: set[str] = set()
+        """Chargers changed since their state was last sent: a pass visits these, not
+        every charger (with 50 chargers at 1 s, a pass ran about ten times a second)."""
+        self._heartbeat_at = -1e18
+        """No charger's heartbeat is due before this: until then a pass is dirty ones only."""
         # The hub's ids (the name as a slug, as in /c/<id>/...), so a topic names the charger
         # the way every other hub path does.
         levels = {engine_id: hub_id for hub_id, engine_id in hub_ids(engine.chargers).items()}
@@ -77,6 +81,7 @@ class MqttPublisher:
                 level += "_"
             used.add(level)
             self._chargers[c.id] = _Charger(ha.Topics(settings.base_topic, level))
+        self._dirty.update(self._chargers)
         self._configs = {c.id: c for c in engine.chargers}
         self._hub_ids = levels
         self._events: deque[LogEntry] = deque(maxlen=queue_size)
@@ -93,7 +98,7 @@ class MqttPublisher:
         charger = self._chargers.get(update.charger)
         if charger is None:
             return False
-        charger.dirty = True
+        self._dirty.add(update.charger)
         for entry in update.entries:
             if len(self._events) == self._events.maxlen:
                 self.events_dropped += 1
@@ -102,8 +107,9 @@ class MqttPublisher:
 
     def new_session(self) -> None:
         """A new broker session: the broker may be new too, so everything is sent again."""
+        self._dirty.update(self._chargers)
         for charger in self._chargers.values():
-            charger.dirty, charger.availability, charger.discovery = True, None, None
+            charger.availability, charger.discovery = None, None
             charger.discovery_inputs = None
 
     async def clear_removed(self, client: aiomqtt.Client) -> None:
@@ -114,12 +120,19 @@ class MqttPublisher:
             log.info("cleared discovery %s (its charger is no longer configured)", topic)
 
     async def publish_all(self, client: aiomqtt.Client, republish: bool) -> float:
-        """One pass over every charger; returns the seconds until the next one is due."""
+        """One pass over the chargers that changed (over every one when a heartbeat is due
+        or ``republish``); returns the seconds until the next pass is due."""
         now = self.engine.clock.monotonic()
-        due = self.heartbeat_s
-        for charger_id, charger in self._chargers.items():
+        every = republish or now >= self._heartbeat_at
+        for charger_id in list(self._chargers if every else self._dirty):
+            charger = self._chargers[charger_id]
             await self._publish_charger(client, charger_id, charger, now, republish)
-            wait = (MIN_INTERVAL_S if charger.dirty else self.heartbeat_s) - (now - charger.sent_at)
+        if every:
+            self._heartbeat_at = (min(c.sent_at for c in self._chargers.values())
+                                  + self.heartbeat_s)
+        due = max(0.0, self._heartbeat_at - now)
+        for charger_id in self._dirty:
+            wait = MIN_INTERVAL_S - (now - self._chargers[charger_id].sent_at)
             due = min(due, max(0.0, wait))
         while self._events:
             entry = self._events[0]
@@ -148,9 +161,10 @@ class MqttPublisher:
             await self._publish_discovery(client, charger_id, c, republish)
             c.discovery_inputs = inputs
         since = now - c.sent_at
-        if not ((c.dirty and since >= MIN_INTERVAL_S) or since >= self.heartbeat_s):
+        if not ((charger_id in self._dirty and since >= MIN_INTERVAL_S)
+                or since >= self.heartbeat_s):
             return
-        c.dirty = False
+        self._dirty.discard(charger_id)
         doc = _json(charger_document(report_from_state(self._configs[charger_id], state)))
         summary = _json(self._summary(charger_id, state.vitals))
         heartbeat = since >= self.heartbeat_s
