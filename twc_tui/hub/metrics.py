@@ -10,6 +10,7 @@ came from a charger goes through ``safe_text``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -154,8 +155,23 @@ def make_registry(engine: Engine, ids: Mapping[str, str], counter: PollCounter
     return registry
 
 
-def exposition(registry: CollectorRegistry, accept: str | None) -> tuple[bytes, str]:
+class _Collected(Collector):
+    """Families already collected: what the encoder formats, away from the engine."""
+
+    def __init__(self, families: list[Any]) -> None:
+        self.families = families
+
+    def collect(self) -> list[Any]:
+        return self.families
+
+
+async def exposition(registry: CollectorRegistry, accept: str | None) -> tuple[bytes, str]:
     """The scrape body and its content type: OpenMetrics when ``Accept`` asks for it, else
-    the Prometheus text format."""
+    the Prometheus text format.
+
+    The families are collected on the loop, which owns the states they read; formatting
+    them (half of a 300-charger scrape, 22 ms) reads only those families, so it runs in a
+    thread while the loop goes on polling and answering."""
     encoder, content_type = choose_encoder(accept or "")
-    return encoder(registry), content_type
+    families = list(registry.collect())
+    return await asyncio.to_thread(encoder, _Collected(families)), content_type
