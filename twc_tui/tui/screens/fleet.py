@@ -132,8 +132,11 @@ class FleetScreen(Screen[None]):
         line = totals_line(list(self.app.states.values()), len(self._table.shown()),
                            self.size.width - 2)
         if line.plain != self._totals:
+            # A layout only when it takes another number of lines: a layout each second
+            # repainted the table's scrollbar too, a third of what reached the terminal.
+            layout = line.plain.count("\n") != self._totals.count("\n") or not self._totals
             self._totals = line.plain
-            self.query_one("#fleet-totals", Static).update(line)
+            self.query_one("#fleet-totals", Static).update(line, layout=layout)
 
     # -- filter, sort, open --------------------------------------------------------------
     def action_filter(self) -> None:
