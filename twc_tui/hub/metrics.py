@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
 from prometheus_client.exposition import choose_encoder
-from prometheus_client.registry import Collector, CollectorRegistry
+from prometheus_client.registry import Collector
 
+from twc_tui.core.models import Lifetime, Version, Vitals, WifiStatus
 from twc_tui.core.text import safe_text
-from twc_tui.engine.charger_state import ChargerState
 from twc_tui.engine.engine import Engine
 from twc_tui.hub.counters import PollCounter
 
@@ -37,6 +38,22 @@ def _gauge(name: str, doc: str, *extra: str) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, doc, labels=["charger", *extra])
 
 
+@dataclass(frozen=True, slots=True)
+class _Charger:
+    """What a scrape reads of one charger, taken on the engine's loop: the device models
+    are frozen, so the families can be built from this in another thread."""
+
+    hub_id: str
+    up: bool
+    updated: tuple[tuple[str, float], ...]
+    counts: tuple[tuple[str, str, int], ...]
+    power_w: float | None
+    vitals: Vitals | None
+    lifetime: Lifetime | None
+    wifi: WifiStatus | None
+    version: Version | None
+
+
 class HubCollector(Collector):
     """Collects on every scrape from ``engine.states``; ``ids`` maps hub id to engine id."""
 
@@ -46,61 +63,75 @@ class HubCollector(Collector):
         self.counter = counter
 
     def collect(self) -> Iterator[Any]:
-        f = {
-            "up": _gauge("twc_up", "1 while the charger answers, 0 before its first answer "
-                         "and while it is offline"),
-            "power": _gauge("twc_power_watts", "Power delivered (split-phase: grid_v x "
-                            "vehicle current; three-phase: sum of V x I; 0 when open)"),
-            "vehicle_a": _gauge("twc_vehicle_current_amperes", "Current to the vehicle"),
-            "grid_v": _gauge("twc_grid_voltage_volts", "Grid voltage"),
-            "grid_hz": _gauge("twc_grid_frequency_hertz", "Grid frequency"),
-            "phase_a": _gauge("twc_phase_current_amperes", "Current per phase", "phase"),
-            "phase_v": _gauge("twc_phase_voltage_volts", "Voltage per phase", "phase"),
-            "temp": _gauge("twc_temperature_celsius", "Temperature per sensor (absent while "
-                           "the sensor reads its failure value)", "sensor"),
-            "state": _gauge("twc_evse_state", "The charger's evse_state code"),
-            "plugged": _gauge("twc_vehicle_connected", "1 while a vehicle is plugged in"),
-            "contactor": _gauge("twc_contactor_closed", "1 while the contactor is closed"),
-            "alert": _gauge("twc_alert_active", "1 per active alert", "code"),
-            "session_j": _gauge("twc_session_energy_joules",
-                                "Energy of the current (or last) session"),
-            "session_s": _gauge("twc_session_duration_seconds",
-                                "Duration of the current session"),
-            "uptime": _gauge("twc_uptime_seconds", "Seconds since the charger booted"),
-            "life_j": CounterMetricFamily("twc_lifetime_energy_joules",
-                                          "Energy delivered since installation",
-                                          labels=["charger"]),
-            "starts": CounterMetricFamily("twc_lifetime_charge_starts",
-                                          "Charge starts since installation",
-                                          labels=["charger"]),
-            "rssi": _gauge("twc_wifi_rssi_dbm", "WiFi signal (dBm)"),
-            "wifi": InfoMetricFamily("twc_wifi", "The WiFi network (SSID decoded)",
-                                     labels=["charger"]),
-            "info": InfoMetricFamily("twc", "What the charger is", labels=["charger"]),
-            "last": _gauge("twc_last_success_timestamp_seconds",
-                           "When each endpoint last answered (Unix time)", "endpoint"),
-            "polls": CounterMetricFamily("twc_poll_requests",
-                                         "Requests the hub sent, by endpoint and result",
-                                         labels=["charger", "endpoint", "result"]),
-        }
+        yield from families(self.snapshot())
+
+    def snapshot(self) -> list[_Charger]:
+        """The engine's state as a scrape shows it; cheap, on the loop that owns it."""
         # Grouped once: looking each charger's counts up in all of them was quadratic
         # (0.7 s a scrape at 300 chargers, on the hub's loop).
         counts: dict[str, list[tuple[str, str, int]]] = {}
         for (charger, endpoint, result), n in sorted(self.counter.counts.items()):
             counts.setdefault(charger, []).append((endpoint, result, n))
+        taken = []
         for hub_id, engine_id in self.ids.items():
             state = self.engine.states.get(engine_id)
             if state is None:
                 continue
-            up = state.health in ("online", "error")
-            f["up"].add_metric([hub_id], 1.0 if up else 0.0)
-            for endpoint, at in sorted(state.updated.items()):
-                f["last"].add_metric([hub_id, endpoint], at)
-            for endpoint, result, n in counts.get(engine_id, ()):
-                f["polls"].add_metric([hub_id, endpoint, result], n)
-            if up:
-                _device(f, hub_id, state)
-        yield from f.values()
+            taken.append(_Charger(
+                hub_id, state.health in ("online", "error"), tuple(sorted(state.updated.items())),
+                tuple(counts.get(engine_id, ())), state.power_w, state.vitals, state.lifetime,
+                state.wifi, state.version))
+        return taken
+
+
+def families(chargers: list[_Charger]) -> list[Any]:
+    """The metric families of a snapshot."""
+    f = {
+        "up": _gauge("twc_up", "1 while the charger answers, 0 before its first answer "
+                     "and while it is offline"),
+        "power": _gauge("twc_power_watts", "Power delivered (split-phase: grid_v x "
+                        "vehicle current; three-phase: sum of V x I; 0 when open)"),
+        "vehicle_a": _gauge("twc_vehicle_current_amperes", "Current to the vehicle"),
+        "grid_v": _gauge("twc_grid_voltage_volts", "Grid voltage"),
+        "grid_hz": _gauge("twc_grid_frequency_hertz", "Grid frequency"),
+        "phase_a": _gauge("twc_phase_current_amperes", "Current per phase", "phase"),
+        "phase_v": _gauge("twc_phase_voltage_volts", "Voltage per phase", "phase"),
+        "temp": _gauge("twc_temperature_celsius", "Temperature per sensor (absent while "
+                       "the sensor reads its failure value)", "sensor"),
+        "state": _gauge("twc_evse_state", "The charger's evse_state code"),
+        "plugged": _gauge("twc_vehicle_connected", "1 while a vehicle is plugged in"),
+        "contactor": _gauge("twc_contactor_closed", "1 while the contactor is closed"),
+        "alert": _gauge("twc_alert_active", "1 per active alert", "code"),
+        "session_j": _gauge("twc_session_energy_joules",
+                            "Energy of the current (or last) session"),
+        "session_s": _gauge("twc_session_duration_seconds",
+                            "Duration of the current session"),
+        "uptime": _gauge("twc_uptime_seconds", "Seconds since the charger booted"),
+        "life_j": CounterMetricFamily("twc_lifetime_energy_joules",
+                                      "Energy delivered since installation",
+                                      labels=["charger"]),
+        "starts": CounterMetricFamily("twc_lifetime_charge_starts",
+                                      "Charge starts since installation",
+                                      labels=["charger"]),
+        "rssi": _gauge("twc_wifi_rssi_dbm", "WiFi signal (dBm)"),
+        "wifi": InfoMetricFamily("twc_wifi", "The WiFi network (SSID decoded)",
+                                 labels=["charger"]),
+        "info": InfoMetricFamily("twc", "What the charger is", labels=["charger"]),
+        "last": _gauge("twc_last_success_timestamp_seconds",
+                       "When each endpoint last answered (Unix time)", "endpoint"),
+        "polls": CounterMetricFamily("twc_poll_requests",
+                                     "Requests the hub sent, by endpoint and result",
+                                     labels=["charger", "endpoint", "result"]),
+    }
+    for c in chargers:
+        f["up"].add_metric([c.hub_id], 1.0 if c.up else 0.0)
+        for endpoint, at in c.updated:
+            f["last"].add_metric([c.hub_id, endpoint], at)
+        for endpoint, result, n in c.counts:
+            f["polls"].add_metric([c.hub_id, endpoint, result], n)
+        if c.up:
+            _device(f, c)
+    return list(f.values())
 
 
 def _add(family: Any, labels: list[str], value: float | bool | None) -> None:
@@ -108,12 +139,13 @@ def _add(family: Any, labels: list[str], value: float | bool | None) -> None:
         family.add_metric(labels, float(value))
 
 
-def _device(f: dict[str, Any], charger: str, state: ChargerState) -> None:
+def _device(f: dict[str, Any], taken: _Charger) -> None:
     """The series read from the device's last answers."""
+    charger = taken.hub_id
     c = [charger]
-    v = state.vitals
+    v = taken.vitals
     if v is not None:
-        _add(f["power"], c, state.power_w)
+        _add(f["power"], c, taken.power_w)
         _add(f["vehicle_a"], c, v.vehicle_current_a)
         _add(f["grid_v"], c, v.grid_v)
         _add(f["grid_hz"], c, v.grid_hz)
@@ -132,27 +164,20 @@ def _device(f: dict[str, Any], charger: str, state: ChargerState) -> None:
              else v.session_energy_wh * WH_TO_J)
         _add(f["session_s"], c, v.session_s)
         _add(f["uptime"], c, v.uptime_s)
-    life = state.lifetime
+    life = taken.lifetime
     if life is not None:
         _add(f["life_j"], c, None if life.energy_wh is None else life.energy_wh * WH_TO_J)
         _add(f["starts"], c, life.charge_starts)
-    wifi = state.wifi
+    wifi = taken.wifi
     if wifi is not None:
         _add(f["rssi"], c, wifi.wifi_rssi)
         if wifi.ssid is not None:
             f["wifi"].add_metric(c, {"ssid": _label(wifi.ssid)})
-    ver = state.version
+    ver = taken.version
     if ver is not None:
         f["info"].add_metric(c, {"serial": _label(ver.serial_number),
                                  "part_number": _label(ver.part_number),
                                  "firmware_version": _label(ver.firmware_version)})
-
-
-def make_registry(engine: Engine, ids: Mapping[str, str], counter: PollCounter
-                  ) -> CollectorRegistry:
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(HubCollector(engine, ids, counter))
-    return registry
 
 
 class _Collected(Collector):
@@ -165,13 +190,14 @@ class _Collected(Collector):
         return self.families
 
 
-async def exposition(registry: CollectorRegistry, accept: str | None) -> tuple[bytes, str]:
+async def exposition(collector: HubCollector, accept: str | None) -> tuple[bytes, str]:
     """The scrape body and its content type: OpenMetrics when ``Accept`` asks for it, else
     the Prometheus text format.
 
-    The families are collected on the loop, which owns the states they read; formatting
-    them (half of a 300-charger scrape, 22 ms) reads only those families, so it runs in a
-    thread while the loop goes on polling and answering."""
+    Only the snapshot is taken on the loop, which owns the states it reads (under a
+    millisecond at 300 chargers); building the 10,200 samples and formatting them (17 and
+    20 ms) run in a thread while the loop goes on polling and answering."""
     encoder, content_type = choose_encoder(accept or "")
-    families = list(registry.collect())
-    return await asyncio.to_thread(encoder, _Collected(families)), content_type
+    taken = collector.snapshot()
+    body = await asyncio.to_thread(lambda: encoder(_Collected(families(taken))))
+    return body, content_type

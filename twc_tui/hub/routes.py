@@ -89,7 +89,7 @@ def routes(hub: Served) -> list[web.RouteDef]:
         return web.json_response({"sessions": records})
 
     async def metrics(request: web.Request) -> web.Response:
-        body, content_type = await exposition(hub.registry, request.headers.get("Accept"))
+        body, content_type = await exposition(hub.metrics, request.headers.get("Accept"))
         response = web.Response(body=body)
         response.headers["Content-Type"] = content_type
         return response

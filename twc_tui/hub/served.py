@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from prometheus_client.registry import CollectorRegistry
-
 from twc_tui.engine.engine import Engine, Subscription
 from twc_tui.hub.limits import Limits
+from twc_tui.hub.metrics import HubCollector
 
 
 class Served(Protocol):
@@ -18,7 +17,7 @@ class Served(Protocol):
     ids: dict[str, str]
     """Hub id to engine id, in config order."""
     hub_id_of: dict[str, str]
-    registry: CollectorRegistry
+    metrics: HubCollector
     health_checks: dict[str, Callable[[], dict[str, Any]]]
     sse_clients: int
     subscriptions: set[Subscription]

@@ -21,7 +21,7 @@ from twc_tui.hub import bad_requests
 from twc_tui.hub.counters import PollCounter
 from twc_tui.hub.ids import hub_ids
 from twc_tui.hub.limits import Limits
-from twc_tui.hub.metrics import make_registry
+from twc_tui.hub.metrics import HubCollector
 from twc_tui.hub.proxy import proxy_app
 from twc_tui.hub.routes import routes
 from twc_tui.hub.token import authorized
@@ -49,7 +49,7 @@ class HubServer:
         self.hub_id_of = {engine_id: hub_id for hub_id, engine_id in self.ids.items()}
         self.counter = PollCounter()
         self._unlisten = engine.listen(self.counter)  # from now on, even before start()
-        self.registry = make_registry(engine, self.ids, self.counter)
+        self.metrics = HubCollector(engine, self.ids, self.counter)
         self.health_checks: dict[str, Callable[[], dict[str, Any]]] = {}
         """Name to a quick function whose dict goes into /healthz under that name."""
         self.sse_clients = 0
