@@ -171,6 +171,14 @@ def scenario_hub300(plan: Any, home: Path) -> dict[str, Any]:
     return out
 
 
+def _last_on_row(raw: bytes, row: int) -> str:
+    """The text last written from the start of terminal row ``row`` (1-based) in ``raw``."""
+    found = list(re.finditer(rb"\x1b\[%d;1H((?:(?!\x1b\[\d+;\d+H).)*)" % row, raw, re.S))
+    if not found:
+        return "(not written since)"
+    return harness.strip_ansi(found[-1].group(1)).decode(errors="replace").strip()
+
+
 def fleet_keys(fleet: PtyProcess, total: int, presses: int) -> dict[str, Any]:
     """``/`` then Q and backspace in turn (30 rows, then all): each until the totals line
     shows the new count; then ``o`` until the toast names the next sort column."""
@@ -183,8 +191,10 @@ def fleet_keys(fleet: PtyProcess, total: int, presses: int) -> dict[str, Any]:
         took = answer_time(fleet, keys, re.compile(expect))
         if took is None and not missed:  # what the screen showed instead, for the report
             with fleet._lock:
-                text = harness.strip_ansi(bytes(fleet.tail[-6000:]))
-            missed.append(f"{keys!r}: " + " ".join(text.decode(errors="replace").split())[-300:])
+                raw = bytes(fleet.tail[-20000:])
+            text = harness.strip_ansi(raw[-6000:])
+            missed.append(f"{keys!r}: " + " ".join(text.decode(errors="replace").split())[-300:]
+                          + f" | the totals row last read: {_last_on_row(raw, 2)!r}")
         return took
 
     opened = answer_time(fleet, b"/", re.compile(rb"name, state or host"), 5.0)
