@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from twc_tui.core import units
@@ -58,7 +59,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("current", "Current", True, 9, _vital("vehicle_current_a")),
     Column("handle", "Handle", True, 8, _vital("handle_temp_c")),
     Column("age", "Age", True, 13, _age),
-    Column("session", "Session", True, 18, _vital("session_energy_wh")),
+    Column("session", "Session", True, 20, _vital("session_energy_wh")),
     Column("trend", "Trend 5m", False, TREND_CELLS, lambda s: s.history.latest("power_kw")),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
@@ -89,6 +90,15 @@ def ordered(states: dict[str, ChargerState], chargers: list[str] | set[str] | di
     return known + [c for c in base if keys[c] is None]
 
 
+def _cut(text: str, cells: int, ascii_only: bool) -> str:
+    """``text`` in at most ``cells`` terminal cells (a wide character takes two), with a
+    mark where it was cut."""
+    if cell_len(text) <= cells:
+        return text
+    mark = "~" if ascii_only else "…"
+    return set_cell_size(text, cells - 1).rstrip() + mark
+
+
 class CellMaker:
     """Makes a charger's row: one Rich ``Text`` per column."""
 
@@ -107,7 +117,7 @@ class CellMaker:
     def cells(self, state: ChargerState) -> list[Text]:
         word, _ = badge(state)
         v = state.vitals
-        name = Text(safe_text(state.name, NAME_CELLS))
+        name = Text(_cut(safe_text(state.name, NAME_CELLS), NAME_CELLS, self.ascii_only))
         status = Text(word, style=STATE_STYLES.get(word, "bold"))
         if v is None:
             power = current = session = handle = Text("-", justify="right")

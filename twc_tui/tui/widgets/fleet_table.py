@@ -127,28 +127,37 @@ class FleetTable(ScrollView, can_focus=True):
         return list(self._order)
 
     def show_rows(self) -> None:
-        """Bring the rows in line with the filter; the cursor goes to the top, on the first
-        charger that matches."""
+        """Bring the rows in line with a new filter; the cursor goes to the top, on the
+        first charger that matches."""
+        if self._refilter():
+            self._move(0, to_top=True)
+
+    def _refilter(self) -> bool:
+        """The rows that pass the filter, in order; False when they are those shown."""
         wanted = [c for c, s in self.states.items() if matches(s, self.needle)]
         if self._xs and set(wanted) == set(self._index):
-            return
+            return False
         for charger in wanted:
             if charger not in self._cells:
                 self._store(charger, self._maker.cells(self.states[charger]))
         self._set_order(ordered(self.states, wanted, self.sort_key, self.reverse))
-        self._move(0, to_top=True)
+        return True
 
     def update(self, chargers: Iterable[str]) -> bool:
         """Draw again the cells that changed for ``chargers`` and refresh their regions of
         the screen; True when the sort column moved."""
         moved = False
         sort_index = COLUMN_KEYS.index(self.sort_key)
+        current = self.charger_under_cursor()
+        refilter = False
         for charger in chargers:
             state = self.states.get(charger)
             if state is None:
                 continue
+            if self.needle and matches(state, self.needle) != (charger in self._index):
+                refilter = True  # it starts or stops matching ("charging", say)
             if charger not in self._index:
-                self._cells.pop(charger, None)  # hidden: made again if shown again
+                self._forget(charger)  # hidden: made again if shown again
                 continue
             old = self._cells.get(charger)
             new = self._maker.cells(state)
@@ -161,6 +170,8 @@ class FleetTable(ScrollView, can_focus=True):
             for index in changed:
                 self._drawn.pop((charger, index), None)
             self._refresh_cells(charger, changed[0], changed[-1])
+        if refilter and self._refilter():
+            self._follow(current)
         return moved
 
     def resort(self, *, to_top: bool = False) -> None:
@@ -170,10 +181,19 @@ class FleetTable(ScrollView, can_focus=True):
         current = self.charger_under_cursor()
         self._set_order(ordered(self.states, self._order, self.sort_key, self.reverse))
         self._header = None
-        if to_top or current is None:
-            self._move(0, to_top=True)
+        if to_top:
+            self._move(0, to_top=True, keep_x=True)  # the column sorted by stays in view
         else:
-            self._move(self._index[current])
+            self._follow(current)
+
+    def _follow(self, charger: str | None) -> None:
+        """The cursor stays on its charger after the rows moved, and the view follows it
+        only when its row moved: a view scrolled away from the cursor stays where it is."""
+        row = self._index.get(charger) if charger is not None else None
+        if row is None:
+            self._move(min(self.cursor, len(self._order) - 1), scroll=False)
+        elif row != self.cursor:
+            self._move(row)
 
     def charger_under_cursor(self) -> str | None:
         return self._order[self.cursor] if 0 <= self.cursor < len(self._order) else None
@@ -203,6 +223,14 @@ class FleetTable(ScrollView, can_focus=True):
         self._xs = xs
         self.virtual_size = Size(x, len(self._order) + 1)
 
+    def _forget(self, charger: str) -> None:
+        """Drop what was made and drawn for a charger: it is made again when shown."""
+        self._cells.pop(charger, None)
+        for index in range(len(COLUMNS)):
+            self._drawn.pop((charger, index), None)
+        for variant in (_EVEN, _ODD, _CURSOR):
+            self._lines.pop((charger, variant), None)
+
     def _forget_drawing(self) -> None:
         self._drawn.clear()
         self._lines.clear()
@@ -227,7 +255,8 @@ class FleetTable(ScrollView, can_focus=True):
     def _body_height(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
 
-    def _move(self, row: int, *, to_top: bool = False) -> None:
+    def _move(self, row: int, *, to_top: bool = False, keep_x: bool = False,
+              scroll: bool = True) -> None:
         last = len(self._order) - 1
         row = max(0, min(row, last))
         if row != self.cursor:
@@ -236,7 +265,9 @@ class FleetTable(ScrollView, can_focus=True):
         self.cursor = row
         scroll_y = round(self.scroll_offset.y)
         if to_top:
-            self.scroll_to(x=0, y=0, animate=False, immediate=True)
+            self.scroll_to(x=None if keep_x else 0, y=0, animate=False, immediate=True)
+        elif not scroll:
+            return
         elif row < scroll_y:
             self.scroll_to(y=row, animate=False, immediate=True)
         elif row >= scroll_y + self._body_height():
@@ -245,6 +276,10 @@ class FleetTable(ScrollView, can_focus=True):
     def refresh_line(self, y: int) -> None:
         # Body lines are numbered from the header's line: the header does not scroll.
         self.refresh(Region(0, y - round(self.scroll_offset.y), self.size.width, 1))
+
+    def on_resize(self) -> None:
+        # A smaller terminal keeps the cursor's row in view, once the new size is laid out.
+        self.call_after_refresh(lambda: self._move(self.cursor))
 
     def action_cursor(self, step: int) -> None:
         self._move(self.cursor + step)
