@@ -249,27 +249,28 @@ async def test_rows_are_striped_the_cursor_row_stands_out_and_cells_keep_their_c
         check(top)  # the cursor stays on its charger when a poll moves the rows
 
 
-async def test_a_cell_is_drawn_as_rich_draws_it() -> None:
-    """The table's short way of drawing a one-line cell gives Rich's segments: left and
-    right, styled, cut where too long, wide characters cut at a cell boundary."""
+def test_a_cell_is_drawn_as_rich_draws_it() -> None:
+    """The table's short way of drawing a one-line cell gives what Rich's drawing shows:
+    left and right, styled, cut where too long, wide characters cut at a cell boundary."""
+    from rich.console import Console
     from rich.segment import Segment
     from rich.text import Text
 
-    app = fleet_app(30)
-    async with app.run_test(size=(120, 40)):
-        table = app.screen.query_one("#fleet-table")
-        cells = [Text("Bay 01"), Text("11.53 kW", justify="right"),
-                 Text("OFFLINE 18:04", style="bold red"), Text("now", style="dim"),
-                 Text("a name far longer than its column"),
-                 Text("12.3 kWh · 1h 00m", justify="right", style="bold yellow"),
-                 Text("充電器の名前です", justify="right"), Text("充電器の名前です"),
-                 Text("▁▂▃▄   ", style="green"), Text(""), Text("-", justify="right")]
-        row = Style(bgcolor="grey11")
+    from twc_tui.tui.widgets.cell_drawing import draw_cell, draw_cell_rich
 
-        def shown(segments: list) -> list:  # type: ignore[type-arg]
-            return list(Segment.simplify(Segment.apply_style(segments, style=row)))
+    console = Console(width=120, color_system="256")
+    cells = [Text("Bay 01"), Text("11.53 kW", justify="right"),
+             Text("OFFLINE 18:04", style="bold red"), Text("now", style="dim"),
+             Text("a name far longer than its column"),
+             Text("12.3 kWh · 1h 00m", justify="right", style="bold yellow"),
+             Text("充電器の名前です", justify="right"), Text("充電器の名前です"),
+             Text("▁▂▃▄   ", style="green"), Text(""), Text("-", justify="right")]
+    row = Style(bgcolor="grey11")
 
-        for cell in cells:
-            for width in (1, 5, 8, 13, 18):
-                assert shown(table._draw(cell, width)) == shown(
-                    table._draw_rich(cell, width)), (cell.plain, width)
+    def shown(segments: list) -> list:  # type: ignore[type-arg]
+        return list(Segment.simplify(Segment.apply_style(segments, style=row)))
+
+    for cell in cells:
+        for width in (1, 5, 8, 13, 18):
+            assert shown(draw_cell(console, cell, width)) == shown(
+                draw_cell_rich(console, cell, width)), (cell.plain, width)

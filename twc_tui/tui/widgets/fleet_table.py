@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -28,11 +27,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from twc_tui.engine.charger_state import ChargerState
+from twc_tui.tui.widgets.cell_drawing import PAD, draw_cell
 from twc_tui.tui.widgets.fleet_cells import COLUMN_KEYS, COLUMNS, CellMaker, matches, ordered
 
-PAD = 1
-"""Blank cells each side of a cell's text."""
-_NEWLINE = Text("\n")
 _EVEN, _ODD, _CURSOR = 0, 1, 2
 
 
@@ -339,7 +336,8 @@ class FleetTable(ScrollView, can_focus=True):
             for index in range(len(COLUMNS)):
                 drawn = self._drawn.get((charger, index))
                 if drawn is None:
-                    drawn = self._draw(self._cells[charger][index], self._widths[index])
+                    drawn = draw_cell(self.app.console, self._cells[charger][index],
+                                      self._widths[index])
                     self._drawn[charger, index] = drawn
                 segments.extend(drawn)
             pre, post = self._row_styles(variant)
@@ -377,37 +375,7 @@ class FleetTable(ScrollView, can_focus=True):
             for index, c in enumerate(COLUMNS):
                 # Room for the arrow in every title: a column never changes width when sorted.
                 label = Text(c.title + (arrow if c.key == self.sort_key else "  "))
-                segments.extend(self._draw(label, self._widths[index]))
+                segments.extend(draw_cell(self.app.console, label, self._widths[index]))
             style = self.get_component_rich_style("fleet-table--header")
             self._header = self._viewed(Segment.apply_style(segments, style=style), style)
         return self._header
-
-    def _draw(self, cell: Text, width: int) -> list[Segment]:
-        """The cell's text as one padded line of segments, cut to ``width``: what Rich's
-        ``Text.wrap`` makes of a one-line cell (left or right), without its line machinery
-        (it was a third of a redraw's CPU)."""
-        blank = Style()
-        if cell.spans or "\n" in cell.plain or cell.justify not in (None, "default", "left",
-                                                                      "right"):
-            return self._draw_rich(cell, width)
-        text = cell.plain.rstrip() if cell.justify == "right" else cell.plain
-        if cell_len(text) > width:
-            text = set_cell_size(text, width)
-        room = width - cell_len(text)
-        style = self.app.console.get_style(cell.style) if cell.style else blank
-        if cell.justify == "right":  # padded on the left in the text's own style, as Rich
-            return [Segment(" " * PAD, blank), Segment(" " * room + text, style),
-                    Segment(" " * PAD, blank)]
-        return [Segment(" " * PAD, blank), Segment(text, style),
-                Segment(" " * (PAD + room), blank)]
-
-    def _draw_rich(self, cell: Text, width: int) -> list[Segment]:
-        console = self.app.console
-        lines_of = cell.wrap(console, width, justify=cell.justify or "default",
-                             overflow=cell.overflow or "fold", no_wrap=True)
-        # Joined as Text.__rich_console__ joins them: that is where the Text's own style
-        # becomes a span (Text.render alone leaves it out).
-        segments = list(_NEWLINE.join(lines_of).render(console, end=""))
-        blank = Style()
-        segments = Segment.adjust_line_length(segments, width, style=blank)
-        return [Segment(" " * PAD, blank), *segments, Segment(" " * PAD, blank)]
