@@ -403,6 +403,18 @@ async def test_clicking_a_row_opens_its_charger_and_below_the_rows_nothing() -> 
 
 
 # -- theme and focus ---------------------------------------------------------------------------
+async def _drawn_light_from_the_start():  # type: ignore[no-untyped-def]
+    """The rows of a table drawn first in the light theme, the cursor on the third row:
+    what a table switched to that theme must look like."""
+    fresh = fleet_app(30)
+    async with fresh.run_test(size=(120, 40)) as pilot:
+        fresh.theme = "textual-light"
+        await pilot.pause()
+        await pilot.press("down", "down")
+        await pilot.pause()
+        return row_styles(fresh)
+
+
 async def test_a_theme_change_redraws_rows_header_and_cursor_in_its_colours() -> None:
     app = fleet_app(30)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -413,14 +425,7 @@ async def test_a_theme_change_redraws_rows_header_and_cursor_in_its_colours() ->
         await pilot.pause()
         await pilot.pause()
         changed = row_styles(app)
-    fresh = fleet_app(30)
-    async with fresh.run_test(size=(120, 40)) as pilot:
-        fresh.theme = "textual-light"
-        await pilot.pause()
-        # A table drawn first in the light theme: what the changed one must look like.
-        await pilot.press("down", "down")
-        await pilot.pause()
-        light = row_styles(fresh)
+    light = await _drawn_light_from_the_start()
     assert [t for t, _ in changed] == [t for t, _ in light]
     assert changed != before
     for (text, got), (_, want) in zip(changed, light, strict=True):
@@ -582,12 +587,6 @@ async def test_a_theme_changed_from_the_detail_screen_shows_on_the_table_after()
         await pilot.press("escape")
         await pilot.pause()
         changed = row_styles(app)
-    fresh = fleet_app(30)
-    async with fresh.run_test(size=(120, 40)) as pilot:
-        fresh.theme = "textual-light"
-        await pilot.pause()
-        await pilot.press("down", "down")
-        await pilot.pause()
-        light = row_styles(fresh)
+    light = await _drawn_light_from_the_start()
     for (text, got), (_, want) in zip(changed, light, strict=True):
         assert got == want, text
