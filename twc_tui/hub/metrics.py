@@ -11,7 +11,7 @@ came from a charger goes through ``safe_text``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,16 +54,13 @@ class _Charger:
     version: Version | None
 
 
-class HubCollector(Collector):
-    """Collects on every scrape from ``engine.states``; ``ids`` maps hub id to engine id."""
+class HubCollector:
+    """What a scrape reads, from ``engine.states``; ``ids`` maps hub id to engine id."""
 
     def __init__(self, engine: Engine, ids: Mapping[str, str], counter: PollCounter) -> None:
         self.engine = engine
         self.ids = ids
         self.counter = counter
-
-    def collect(self) -> Iterator[Any]:
-        yield from families(self.snapshot())
 
     def snapshot(self) -> list[_Charger]:
         """The engine's state as a scrape shows it; cheap, on the loop that owns it."""

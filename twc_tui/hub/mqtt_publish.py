@@ -68,7 +68,7 @@ class MqttPublisher:
         self._chargers: dict[str, _Charger] = {}
         self._dirty: set[str] = set()
         """Chargers changed since their state was last sent: a pass visits these, not
-        every charger (with 50 chargers at 1 s, a pass ran about ten times a second)."""
+        every charger (with 50 chargers at 1 s, a pass ran up to twenty times a second)."""
         self._heartbeat_at = -1e18
         """No charger's heartbeat is due before this: until then a pass is dirty ones only."""
         # The hub's ids (the name as a slug, as in /c/<id>/...), so a topic names the charger

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Header, Input, Static
 from twc_tui.core import units
 from twc_tui.core.text import safe_text
 from twc_tui.engine.charger_state import ChargerState
-from twc_tui.tui.widgets.fleet_cells import COLUMN_KEYS, column
+from twc_tui.tui.widgets.fleet_cells import COLUMN_KEYS, arrow, column
 from twc_tui.tui.widgets.fleet_table import FleetTable
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ class FleetScreen(Screen[None]):
         # Numbers read best largest first, names and states A to Z.
         table.sort_key, table.reverse = key, picked.right if reverse is None else reverse
         table.resort(to_top=True)
-        self.notify(f"Sorted by {picked.title.lower()}{' ↓' if table.reverse else ' ↑'}",
+        self.notify(f"Sorted by {picked.title.lower()}{arrow(table.reverse)}",
                     timeout=2)
 
     @on(FleetTable.Selected)

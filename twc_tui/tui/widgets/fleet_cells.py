@@ -65,6 +65,11 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 
 
+def arrow(reverse: bool) -> str:
+    """The sort direction as the header and the "Sorted by" toast show it."""
+    return " ↓" if reverse else " ↑"
+
+
 def column(key: str) -> Column:
     return COLUMNS[COLUMN_KEYS.index(key)]
 

@@ -28,7 +28,7 @@ from textual.strip import Strip
 
 from twc_tui.engine.charger_state import ChargerState
 from twc_tui.tui.widgets.cell_drawing import PAD, draw_cell
-from twc_tui.tui.widgets.fleet_cells import COLUMN_KEYS, COLUMNS, CellMaker, matches, ordered
+from twc_tui.tui.widgets.fleet_cells import COLUMN_KEYS, COLUMNS, CellMaker, arrow, matches, ordered
 
 _EVEN, _ODD, _CURSOR = 0, 1, 2
 
@@ -158,8 +158,9 @@ class FleetTable(ScrollView, can_focus=True):
                 continue
             old = self._cells.get(charger)
             new = self._maker.cells(state)
-            changed = [i for i, (a, b) in enumerate(zip(old or new, new, strict=True))
-                       if old is None or a.plain != b.plain or a.style != b.style]
+            changed = (list(range(len(new))) if old is None else
+                       [i for i, (a, b) in enumerate(zip(old, new, strict=True))
+                        if a.plain != b.plain or a.style != b.style])
             if not changed:
                 continue
             self._store(charger, new)
@@ -198,8 +199,7 @@ class FleetTable(ScrollView, can_focus=True):
     # -- rows ----------------------------------------------------------------------------
     def _store(self, charger: str, cells: list[Text]) -> None:
         self._cells[charger] = cells
-        for variant in (_EVEN, _ODD, _CURSOR):
-            self._lines.pop((charger, variant), None)
+        self._forget_lines(charger)
         if cells[0].cell_len > self._widths[0]:
             # A longer name widens its column: every row is drawn again, to the new width.
             self._widths[0] = cells[0].cell_len
@@ -225,6 +225,9 @@ class FleetTable(ScrollView, can_focus=True):
         self._cells.pop(charger, None)
         for index in range(len(COLUMNS)):
             self._drawn.pop((charger, index), None)
+        self._forget_lines(charger)
+
+    def _forget_lines(self, charger: str) -> None:
         for variant in (_EVEN, _ODD, _CURSOR):
             self._lines.pop((charger, variant), None)
 
@@ -370,11 +373,11 @@ class FleetTable(ScrollView, can_focus=True):
 
     def _header_strip(self) -> Strip:
         if self._header is None:
-            arrow = " ↓" if self.reverse else " ↑"
+            sorted_by = arrow(self.reverse)
             segments: list[Segment] = []
             for index, c in enumerate(COLUMNS):
                 # Room for the arrow in every title: a column never changes width when sorted.
-                label = Text(c.title + (arrow if c.key == self.sort_key else "  "))
+                label = Text(c.title + (sorted_by if c.key == self.sort_key else "  "))
                 segments.extend(draw_cell(self.app.console, label, self._widths[index]))
             style = self.get_component_rich_style("fleet-table--header")
             self._header = self._viewed(Segment.apply_style(segments, style=style), style)
