@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TextIO
 
 from twc_tui.core.allocator import keep_heap_flat
+from twc_tui.core.garbage import freeze_startup
 from twc_tui.core.text import safe_text
 from twc_tui.engine.engine import Engine, Update
 
@@ -29,10 +30,13 @@ async def run_headless(
     stop: asyncio.Event | None = None,
     out: TextIO | None = None,
     started: Callable[[], Awaitable[None]] | None = None,
+    freeze: bool = False,
 ) -> int:
     """Run ``engine`` without a UI until ``stop`` or SIGTERM/SIGINT: one journal line per
     event on ``out``. Shared by ``record`` and ``serve``. Exit 0 when all history was kept,
-    1 when some could not be written, 2 when the database could not be used at all."""
+    1 when some could not be written, 2 when the database could not be used at all.
+    ``freeze``: a process of its own (not a test) freezes what start-up made, once started
+    (see :mod:`twc_tui.core.garbage`)."""
     out = out or sys.stdout
     clock = engine.clock
     # A daemon for months: large buffers go back to the system when freed (see allocator).
@@ -68,6 +72,8 @@ async def run_headless(
             f"(pid {os.getpid()})")
         if started is not None:
             await started()
+        if freeze:
+            freeze_startup()
         status, error = "", None
         while not stop.is_set():
             recorder = engine.recorder

@@ -81,11 +81,12 @@ def main(argv: Sequence[str]) -> int:
         from twc_tui.commands import serve
 
         try:
-            return asyncio.run(serve.serve(chargers, settings, db, listen=("127.0.0.1", 0)))
+            return asyncio.run(serve.serve(chargers, settings, db, listen=("127.0.0.1", 0),
+                                           freeze=True))
         except KeyboardInterrupt:
             return 130
     try:
-        return asyncio.run(record(chargers, settings, db))
+        return asyncio.run(record(chargers, settings, db, freeze=True))
     except KeyboardInterrupt:  # a second Ctrl+C during shutdown
         return 130
 
@@ -99,8 +100,9 @@ async def record(
     poll: PollSettings | None = None,
     stop: asyncio.Event | None = None,
     out: TextIO | None = None,
+    freeze: bool = False,
 ) -> int:
     """Record until ``stop`` is set or SIGTERM/SIGINT arrives; returns the exit code."""
     engine = Engine(chargers, settings, clock=clock, poll=poll, history=True, db=db,
                     priority=True)
-    return await run_headless(engine, "record", stop=stop, out=out)
+    return await run_headless(engine, "record", stop=stop, out=out, freeze=freeze)

@@ -119,7 +119,8 @@ def main(argv: Sequence[str]) -> int:
     db = default_db_path(args.db or settings.db_path)
     try:
         return asyncio.run(serve(chargers, settings, db, listen=listen, proxy_ports=ports,
-                                 token=token, mqtt=mqtt, mqtt_password=mqtt_password))
+                                 token=token, mqtt=mqtt, mqtt_password=mqtt_password,
+                                 freeze=True))
     except KeyboardInterrupt:
         return 130
 
@@ -148,7 +149,8 @@ async def serve(chargers: Sequence[ChargerConfig], settings: Settings, db: Path 
                 token: str | None = None, engine: Engine | None = None,
                 limits: Limits | None = None, stop: asyncio.Event | None = None,
                 out: TextIO | None = None, hub_file: Path | None = None,
-                mqtt: MqttSettings | None = None, mqtt_password: str | None = None) -> int:
+                mqtt: MqttSettings | None = None, mqtt_password: str | None = None,
+                freeze: bool = False) -> int:
     """Run the hub until ``stop`` or SIGTERM/SIGINT; returns the exit code."""
     out = out or sys.stdout
     engine = engine or Engine(chargers, settings, history=True, db=db, priority=True)
@@ -191,7 +193,8 @@ async def serve(chargers: Sequence[ChargerConfig], settings: Settings, db: Path 
 
     stopping = stop or asyncio.Event()
     try:
-        code = await run_headless(engine, "serve", stop=stopping, out=out, started=started)
+        code = await run_headless(engine, "serve", stop=stopping, out=out, started=started,
+                                  freeze=freeze)
     finally:
         for bridge in bridges:
             await bridge.stop()
