@@ -4,6 +4,7 @@ behind, never reads, or comes one too many."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ import httpx
 
 from tests.fixture_data import decoded
 from tests.hub_rig import HubRig, sim
+from twc_tui.core.clock import VirtualClock
 from twc_tui.core.models import parse
 from twc_tui.engine.poller import PollSuccess
 from twc_tui.hub.limits import Limits
@@ -121,3 +123,38 @@ async def test_one_client_too_many_gets_503_and_a_client_that_never_reads_is_dro
         seen = await collect(rig.http, lambda s: any(k == "comment" for k, _ in s))
         assert ("comment", "ping") in seen  # the slot is free again
         stuck.close()
+
+
+async def test_updates_close_together_reach_a_client_in_one_read() -> None:
+    """A hub of 50 chargers at 1 s sent each client 50 small writes a second. An update
+    after a quiet spell still goes at once; those that follow within ``sse_batch_s`` wait
+    for it to end and arrive together, in one read of the socket."""
+    clock = VirtualClock()
+    async with HubRig([sim()], ["Garage"], clock=clock, start_engine=False, proxies=False,
+                      limits=Limits(sse_batch_s=0.25)) as rig:
+        cid, raw = rig.chargers[0].id, decoded("vitals_na_charging_40a.json")
+
+        def poll(n: int) -> None:
+            rig.engine.apply(PollSuccess(cid, "vitals", parse("vitals", raw), n, 0.0, raw))
+
+        reader, writer = await asyncio.open_connection("127.0.0.1", rig.port)
+        writer.write(b"GET /api/events HTTP/1.1\r\nHost: hub\r\n\r\n")
+        async with asyncio.timeout(10):
+            await reader.readuntil(b"\r\n\r\n")
+            while rig.server.sse_clients == 0:
+                await asyncio.sleep(0.01)
+            poll(0)
+            first = await reader.read(1 << 20)
+            assert first.count(b"event: poll") == 1  # at once
+            for n in range(1, 11):
+                poll(n)
+            with contextlib.suppress(TimeoutError):  # nothing before the window ends
+                async with asyncio.timeout(0.3):
+                    early = await reader.read(1 << 20)
+                    raise AssertionError(f"sent before the window ended: {early[:200]!r}")
+            await clock.run_for(0.25)
+            together = await reader.read(1 << 20)
+        writer.close()
+    assert together.count(b"event: poll") == 10
+    sent = [json.loads(line[5:]) for line in together.split(b"\n") if line.startswith(b"data:")]
+    assert [d["charger"] for d in sent if "endpoint" in d] == ["garage"] * 10

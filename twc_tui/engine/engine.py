@@ -102,6 +102,12 @@ class Subscription:
             await self._ready.wait()
         return self._items.popleft()
 
+    def take_ready(self) -> list[Update]:
+        """Every update already queued, without waiting."""
+        taken = list(self._items)
+        self._items.clear()
+        return taken
+
     def wake(self) -> None:
         """Make a waiting :meth:`get_within` return None now."""
         self._woken = True
