@@ -139,6 +139,9 @@ class RuleBook:
     def __init__(self, rules: Iterable[AlertRule]) -> None:
         self.rules = [r for r in rules if r.enabled]
         self.tracks: dict[tuple[str, str, str], Track] = {}
+        self._codes: dict[tuple[str, str], dict[str, None]] = {}
+        """The alert codes tracked per (rule, charger): finding the cleared ones scanned
+        every track of every charger (a tenth of a 300-charger hub's CPU)."""
 
     def applies(self, rule: AlertRule, charger: str, name: str) -> bool:
         if rule.chargers is None:
@@ -199,8 +202,11 @@ class RuleBook:
             out += self._hold(rule, charger, name, key, holding, text, values, since, o.at)
         if rule.kind == "alert" and o.alerts is not None and not o.offline:
             # A code that is no longer listed has cleared.
-            gone = [k for (r, c, k), t in self.tracks.items() if r == rule.name
-                    and c == charger and k not in seen and (t.firing or t.since is not None)]
+            known = self._codes.setdefault((rule.name, charger), {})
+            gone = [k for k in known if k not in seen
+                    and ((t := self.tracks[(rule.name, charger, k)]).firing
+                         or t.since is not None)]
+            known.update(dict.fromkeys(seen))
             for key in gone:
                 out += self._hold(rule, charger, name, key, False, "", {}, None, o.at)
         return out
