@@ -7,6 +7,8 @@ hub's alerts send is ``event: alert``; a ``: ping`` comment goes out every ``hea
 Each client reads from its own bounded subscription, so a client that falls behind loses its
 oldest updates, never delays polling, and is told ``event: resync`` (re-read
 ``/api/chargers``). A client that stops taking data is dropped after ``send_timeout_s``.
+A client gets at most one write every ``sse_batch_s``: what arrives in between waits for the
+window's end and leaves with it, corked into as few TCP segments as it fills.
 """
 
 from __future__ import annotations
