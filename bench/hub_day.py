@@ -100,7 +100,8 @@ async def _child(args: dict[str, Any]) -> None:
     task = asyncio.create_task(serve(chargers, settings, Path(args["db"]),
                                      listen=("127.0.0.1", port), engine=engine, stop=stop,
                                      out=open(os.devnull, "w"),
-                                     hub_file=Path(args["db"]).with_suffix(".hub.json")))
+                                     hub_file=Path(args["db"]).with_suffix(".hub.json"),
+                                     freeze=True))  # as `serve`'s main() runs it
     trace = args["trace"]
     if trace:
         import tracemalloc
