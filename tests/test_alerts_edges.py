@@ -549,3 +549,30 @@ def test_discover_under_lc_all_c_prints_pure_ascii(tmp_path: Path) -> None:
     assert [c.host for c in settings.chargers] == ["127.0.0.1"]
     # The same scan in a UTF-8 locale does use non-ASCII (the ellipsis): the check can fail.
     assert utf8.returncode == 0 and not utf8.stdout.isascii()
+
+
+def test_an_alert_code_clears_on_its_own_charger_only() -> None:
+    """Cleared codes are found per charger (they were found by scanning every charger's
+    tracks): a code leaving one charger's list resolves there, never on another charger that
+    still lists it, and a charger whose list did not change hears nothing."""
+    from twc_tui.engine.alert_rules import Observation, RuleBook
+
+    book = RuleBook([r for r in DEFAULT_RULES if r.kind == "alert"])
+
+    def step(charger: str, at: float, codes: dict[str, str]) -> list[str]:
+        sent = book.step(charger, charger.title(), Observation(at=at, offline=False,
+                                                               alerts=codes))
+        return [f"{n.name}: {'resolved ' if n.resolved else ''}{n.text}" for n in sent]
+
+    both = {"40": "Thermal derate", "53": "Relay check"}
+    assert step("garage", 0.0, both) == ["Garage: Alert 40: Thermal derate",
+                                         "Garage: Alert 53: Relay check"]
+    assert step("drive", 0.0, both) == ["Drive: Alert 40: Thermal derate",
+                                        "Drive: Alert 53: Relay check"]
+    assert step("garage", 60.0, {"53": "Relay check"}) == [
+        "Garage: resolved Alert cleared: Thermal derate after 1m 00s"]
+    assert step("drive", 60.0, both) == []
+    assert step("drive", 120.0, {}) == [  # in the order the charger listed them
+        "Drive: resolved Alert cleared: Thermal derate after 2m 00s",
+        "Drive: resolved Alert cleared: Relay check after 2m 00s"]
+    assert step("garage", 120.0, {"53": "Relay check"}) == []

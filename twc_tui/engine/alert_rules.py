@@ -196,9 +196,9 @@ class RuleBook:
     def _condition(self, rule: AlertRule, charger: str, name: str, o: Observation,
                    ) -> list[Notification]:
         out: list[Notification] = []
-        seen: set[str] = set()
+        seen: dict[str, None] = {}  # in the charger's order: a set's would vary by run
         for key, holding, text, values, since in _conditions(rule, o):
-            seen.add(key)
+            seen[key] = None
             out += self._hold(rule, charger, name, key, holding, text, values, since, o.at)
         if rule.kind == "alert" and o.alerts is not None and not o.offline:
             # A code that is no longer listed has cleared.
@@ -206,7 +206,7 @@ class RuleBook:
             gone = [k for k in known if k not in seen
                     and ((t := self.tracks[(rule.name, charger, k)]).firing
                          or t.since is not None)]
-            known.update(dict.fromkeys(seen))
+            known.update(seen)
             for key in gone:
                 out += self._hold(rule, charger, name, key, False, "", {}, None, o.at)
         return out
