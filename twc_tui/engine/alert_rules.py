@@ -139,9 +139,10 @@ class RuleBook:
     def __init__(self, rules: Iterable[AlertRule]) -> None:
         self.rules = [r for r in rules if r.enabled]
         self.tracks: dict[tuple[str, str, str], Track] = {}
-        self._codes: dict[tuple[str, str], dict[str, None]] = {}
-        """The alert codes tracked per (rule, charger): finding the cleared ones scanned
-        every track of every charger (a tenth of a 300-charger hub's CPU)."""
+        self._listed: dict[tuple[str, str], dict[str, None]] = {}
+        """The codes each charger listed when last known, per alert rule: the candidates
+        for clearing (found by scanning every track of every charger, that was a tenth of a
+        300-charger hub's CPU)."""
 
     def applies(self, rule: AlertRule, charger: str, name: str) -> bool:
         if rule.chargers is None:
@@ -202,11 +203,11 @@ class RuleBook:
             out += self._hold(rule, charger, name, key, holding, text, values, since, o.at)
         if rule.kind == "alert" and o.alerts is not None and not o.offline:
             # A code that is no longer listed has cleared.
-            known = self._codes.setdefault((rule.name, charger), {})
-            gone = [k for k in known if k not in seen
+            listed = self._listed.get((rule.name, charger), {})
+            self._listed[(rule.name, charger)] = seen
+            gone = [k for k in listed if k not in seen
                     and ((t := self.tracks[(rule.name, charger, k)]).firing
                          or t.since is not None)]
-            known.update(seen)
             for key in gone:
                 out += self._hold(rule, charger, name, key, False, "", {}, None, o.at)
         return out
