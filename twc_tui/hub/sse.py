@@ -78,7 +78,8 @@ async def stream_events(hub: Served, request: web.Request) -> web.StreamResponse
                         await events.send(json.dumps({"dropped": lost}), event="resync")
                     for update in batch:
                         await _send_update(events, update, names, alerts)
-                sent_at = clock.monotonic()
+                if batch:  # a heartbeat or an alert alone does not hold back the next update
+                    sent_at = clock.monotonic()
     except (ConnectionError, TimeoutError) as error:
         # A client that went away or stopped reading: its connection is already closed.
         log.info("event-stream client %s dropped: %s", request.remote,
